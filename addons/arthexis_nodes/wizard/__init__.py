@@ -1,0 +1,1 @@
+from . import arthexis_node_api_key
