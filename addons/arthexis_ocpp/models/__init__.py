@@ -1,0 +1,4 @@
+from . import ocpp_charger
+from . import ocpp_connector
+from . import ocpp_event
+from . import arthexis_bridge_api

@@ -1,0 +1,125 @@
+import string
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from .ocpp_status import CONNECTOR_STATUSES, PROTOCOLS
+
+CHARGE_POINT_ID_MAX = 48
+# Printable, no whitespace: the id is the last segment of the websocket URL.
+CHARGE_POINT_ID_CHARS = set(string.printable) - set(string.whitespace) - {"/"}
+
+# Which connector status speaks for the whole charger, most telling first.
+STATUS_PRIORITY = [
+    "Faulted",
+    "Charging",
+    "SuspendedEV",
+    "SuspendedEVSE",
+    "Preparing",
+    "Finishing",
+    "Occupied",
+    "Reserved",
+    "Available",
+    "Unavailable",
+]
+
+
+class OcppCharger(models.Model):
+    """A charge point, as its bridge reports it."""
+
+    _name = "ocpp.charger"
+    _description = "Charge Point"
+    _inherit = ["mail.thread"]
+    _order = "charge_point_id"
+    _rec_names_search = ["name", "charge_point_id"]
+
+    charge_point_id = fields.Char(
+        "Charge point ID",
+        required=True,
+        index=True,
+        tracking=True,
+        help="The id the charger uses in its websocket URL: ws://bridge/ocpp/<id>.",
+    )
+    name = fields.Char(
+        "Display name", help="How staff call it, e.g. Garage left. Defaults to the ID."
+    )
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    node_id = fields.Many2one(
+        "arthexis.node", string="Serving node", index=True, tracking=True, ondelete="set null"
+    )
+    protocol = fields.Selection(PROTOCOLS, string="OCPP version")
+    vendor = fields.Char(readonly=True)
+    model = fields.Char(readonly=True)
+    serial_number = fields.Char(readonly=True)
+    charge_box_serial_number = fields.Char(readonly=True)
+    firmware_version = fields.Char(readonly=True)
+    iccid = fields.Char("ICCID", readonly=True)
+    imsi = fields.Char("IMSI", readonly=True)
+    meter_type = fields.Char(readonly=True)
+    meter_serial_number = fields.Char(readonly=True)
+    last_boot = fields.Datetime(readonly=True)
+    last_heartbeat = fields.Datetime(readonly=True)
+    last_seen = fields.Datetime(readonly=True, help="Time of the last message from this charger.")
+    connector_ids = fields.One2many("ocpp.connector", "charger_id", string="Connectors")
+    connector_count = fields.Integer(compute="_compute_connector_count")
+    status = fields.Selection(
+        [*CONNECTOR_STATUSES, ("Unknown", "Unknown")],
+        compute="_compute_status",
+        store=True,
+        default="Unknown",
+        help="The most telling status among the connectors (a fault first, then charging).",
+    )
+
+    _sql_constraints = [
+        (
+            "charge_point_id_unique",
+            "unique(charge_point_id)",
+            "Another charger already uses this charge point ID.",
+        ),
+    ]
+
+    @api.depends("name", "charge_point_id")
+    def _compute_display_name(self):
+        for charger in self:
+            charger.display_name = charger.name or charger.charge_point_id
+
+    @api.depends("connector_ids")
+    def _compute_connector_count(self):
+        for charger in self:
+            charger.connector_count = len(charger.connector_ids.filtered("connector_number"))
+
+    @api.depends("connector_ids.status", "connector_ids.connector_number")
+    def _compute_status(self):
+        for charger in self:
+            charger.status = charger._overall_status()
+
+    def _overall_status(self):
+        whole = self.connector_ids.filtered(lambda c: c.connector_number == 0)
+        if whole.status in ("Faulted", "Unavailable"):
+            return whole.status
+        statuses = set(self.connector_ids.filtered("connector_number").mapped("status"))
+        statuses |= set(whole.mapped("status"))
+        for status in STATUS_PRIORITY:
+            if status in statuses:
+                return status
+        return "Unknown"
+
+    @api.constrains("charge_point_id")
+    def _check_charge_point_id(self):
+        for charger in self:
+            cp_id = charger.charge_point_id or ""
+            if (
+                not 1 <= len(cp_id) <= CHARGE_POINT_ID_MAX
+                or not set(cp_id) <= CHARGE_POINT_ID_CHARS
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The charge point ID %(cp_id)r is not valid: use 1 to %(max)s printable "
+                        "characters without spaces or '/', exactly as configured on the charger.",
+                        cp_id=cp_id,
+                        max=CHARGE_POINT_ID_MAX,
+                    )
+                )

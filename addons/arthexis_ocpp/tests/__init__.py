@@ -1,0 +1,3 @@
+from . import test_bridge_ingest
+from . import test_bridge_access
+from . import test_charger_validation
