@@ -1,0 +1,42 @@
+"""OCPP handling, one module per protocol version.
+
+:data:`SUBPROTOCOLS` maps each websocket subprotocol the bridge speaks to the
+class that serves a charger speaking it, in order of preference. OCPP 2.0.1 and
+2.1 join by adding their module and a row here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from . import ocpp16
+
+if TYPE_CHECKING:
+    from websockets.asyncio.server import ServerConnection
+
+    from ..outbox import Outbox
+    from ..settings import Settings
+
+
+class ChargePointHandler(Protocol):
+    """What the server needs from a protocol's charge point class."""
+
+    id: str
+    protocol: str
+
+    def __init__(
+        self,
+        charge_point_id: str,
+        connection: ServerConnection,
+        *,
+        outbox: Outbox,
+        settings: Settings,
+    ) -> None: ...
+
+    async def start(self) -> None:
+        """Serve the charger's frames until the connection closes."""
+
+
+SUBPROTOCOLS: dict[str, type[ChargePointHandler]] = {
+    ocpp16.ChargePoint.protocol: ocpp16.ChargePoint,
+}

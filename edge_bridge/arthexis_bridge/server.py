@@ -1,0 +1,181 @@
+"""The websocket server chargers connect to: ``ws://<host>:<port>/ocpp/<charge point id>``.
+
+The handshake is where a charger is turned away cheaply and clearly: a path
+that is not ``/ocpp/<id>`` gets HTTP 404, and a charger offering no OCPP
+subprotocol the bridge speaks gets HTTP 400, before any OCPP frame is read.
+Once connected, the subprotocol picks the charge point class from
+:data:`~arthexis_bridge.protocols.SUBPROTOCOLS`. A charger that reconnects under
+the same id replaces its previous connection, which is closed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http import HTTPStatus
+from types import MappingProxyType
+from urllib.parse import unquote, urlsplit
+
+from websockets.asyncio.server import Server as WebsocketServer
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
+from websockets.http11 import Request, Response
+
+from .outbox import Outbox
+from .protocols import SUBPROTOCOLS, ChargePointHandler
+from .settings import Settings
+from .tasks import TaskSet
+
+logger = logging.getLogger(__name__)
+
+PATH_PREFIX = "/ocpp/"
+MAX_ID_LENGTH = 48
+
+
+def charge_point_id(path: str) -> str | None:
+    """The URL-decoded id from ``/ocpp/<id>`` (1 to 48 characters, no '/'), else None."""
+    encoded = urlsplit(path).path
+    if not encoded.startswith(PATH_PREFIX):
+        return None
+    encoded = encoded[len(PATH_PREFIX) :]
+    decoded = unquote(encoded)
+    if "/" in encoded or "/" in decoded or not 1 <= len(decoded) <= MAX_ID_LENGTH:
+        return None
+    return decoded
+
+
+def offered_subprotocols(request: Request) -> list[str]:
+    """The subprotocols a client offers, in its order, across repeated headers."""
+    return [
+        name.strip()
+        for header in request.headers.get_all("Sec-WebSocket-Protocol")
+        for name in header.split(",")
+        if name.strip()
+    ]
+
+
+def _peer(connection: ServerConnection) -> str:
+    address = connection.remote_address
+    return f"{address[0]}:{address[1]}" if address else "?"
+
+
+@dataclass
+class ChargerSession:
+    """A connected charger: its id, the protocol it speaks, its connection."""
+
+    id: str
+    protocol: str
+    connection: ServerConnection
+    charge_point: ChargePointHandler
+    connected_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+class Server:
+    """Accepts chargers and serves each with the class for its OCPP version."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        outbox: Outbox,
+        subprotocols: Mapping[str, type[ChargePointHandler]] = SUBPROTOCOLS,
+    ) -> None:
+        self._settings = settings
+        self._outbox = outbox
+        self._subprotocols = dict(subprotocols)
+        self._chargers: dict[str, ChargerSession] = {}
+        self._tasks = TaskSet(logger)
+        self._server: WebsocketServer | None = None
+
+    @property
+    def chargers(self) -> Mapping[str, ChargerSession]:
+        """Connected chargers by id (read-only view)."""
+        return MappingProxyType(self._chargers)
+
+    @property
+    def subprotocols(self) -> list[str]:
+        """The subprotocols served, in order of preference."""
+        return list(self._subprotocols)
+
+    @property
+    def port(self) -> int:
+        """The port actually bound (useful when the settings ask for port 0)."""
+        if self._server is None:
+            raise RuntimeError("the server is not started")
+        return self._server.sockets[0].getsockname()[1]
+
+    async def start(self) -> None:
+        """Listen; raises OSError if the address cannot be bound."""
+        self._server = await serve(
+            self._serve_charger,
+            self._settings.host,
+            self._settings.port,
+            subprotocols=list(self._subprotocols),
+            process_request=self._check_request,
+        )
+
+    async def close(self) -> None:
+        """Stop accepting, close every charger's connection, wait for their handlers."""
+        if self._server is None:
+            return
+        self._server.close()
+        await self._server.wait_closed()
+        await self._tasks.cancel_all()
+
+    def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        """Refuse at the handshake what the bridge cannot serve."""
+        cp_id = charge_point_id(request.path)
+        if cp_id is None:
+            logger.info(
+                "refused %s from %s: not /ocpp/<charge point id>", request.path, _peer(connection)
+            )
+            return connection.respond(
+                HTTPStatus.NOT_FOUND,
+                f"Connect to {PATH_PREFIX}<charge point id> (1 to {MAX_ID_LENGTH} characters).\n",
+            )
+        offered = offered_subprotocols(request)
+        if not any(name in self._subprotocols for name in offered):
+            supported = ", ".join(self._subprotocols)
+            logger.warning(
+                "charger %s refused: offers %s, the bridge speaks %s",
+                cp_id,
+                ", ".join(offered) or "no subprotocol",
+                supported,
+            )
+            return connection.respond(
+                HTTPStatus.BAD_REQUEST,
+                f"Offer one of these websocket subprotocols: {supported}.\n",
+            )
+        return None
+
+    async def _serve_charger(self, connection: ServerConnection) -> None:
+        """Serve one charger from connect to disconnect."""
+        cp_id = charge_point_id(connection.request.path)
+        protocol = connection.subprotocol
+        charge_point = self._subprotocols[protocol](
+            cp_id, connection, outbox=self._outbox, settings=self._settings
+        )
+        session = ChargerSession(cp_id, protocol, connection, charge_point)
+        previous = self._chargers.get(cp_id)
+        self._chargers[cp_id] = session
+        if previous is not None:
+            logger.info("charger %s connected again; closing its previous connection", cp_id)
+            self._tasks.spawn(
+                previous.connection.close(CloseCode.NORMAL_CLOSURE, "replaced by a new connection"),
+                name=f"close previous connection of {cp_id}",
+            )
+        logger.info("charger %s connected from %s (%s)", cp_id, _peer(connection), protocol)
+        outcome = "closed"
+        try:
+            await charge_point.start()
+        except ConnectionClosed as closed:
+            outcome = str(closed)
+        except Exception as error:
+            outcome = f"failed: {error!r}"
+            logger.exception("charger %s: connection handler failed", cp_id)
+        finally:
+            if self._chargers.get(cp_id) is session:
+                del self._chargers[cp_id]
+            logger.info("charger %s disconnected (%s)", cp_id, outcome)

@@ -1,0 +1,263 @@
+"""The bridge's settings: one frozen object, read once from TOML and the environment.
+
+Every setting has a TOML key and an ``ARTHEXIS_BRIDGE_*`` environment variable;
+the environment wins. The names are a contract with users and deploy scripts,
+so they are declared once, in :data:`OPTIONS`, which also feeds the CLI help.
+An empty environment variable counts as unset (docker compose passes empty
+values for variables a ``.env`` file leaves out).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENV_PREFIX = "ARTHEXIS_BRIDGE_"
+DEFAULT_DATA_DIR = "~/.local/share/arthexis-bridge"
+
+
+class SettingsError(Exception):
+    """A setting is missing, malformed or inconsistent; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class OdooSettings:
+    """Where and as whom the bridge delivers its events."""
+
+    url: str
+    db: str
+    login: str
+    api_key: str = field(repr=False)
+
+
+def _default_data_dir() -> Path:
+    return Path(DEFAULT_DATA_DIR).expanduser()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bridge is configured with. Build it with :func:`load_settings`."""
+
+    host: str = "0.0.0.0"
+    port: int = 9000
+    data_dir: Path = field(default_factory=_default_data_dir)
+    odoo: OdooSettings | None = None
+    heartbeat_interval: int = 300
+    sync_batch_size: int = 500
+
+    @property
+    def standalone(self) -> bool:
+        """True when no Odoo is configured: events stay in the outbox."""
+        return self.odoo is None
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.data_dir / "bridge.sqlite3"
+
+
+# Parsers take a raw value (text from the environment, any TOML value) and
+# return the typed value or raise ValueError saying what is expected.
+
+
+def _text(raw: object) -> str | None:
+    if not isinstance(raw, str):
+        raise ValueError("expected text")
+    return raw.strip() or None
+
+
+def _integer(raw: object, low: int, high: int | None, expected: str) -> int:
+    if isinstance(raw, bool):
+        raise ValueError(expected)
+    if isinstance(raw, str):
+        try:
+            raw = int(raw.strip())
+        except ValueError:
+            raise ValueError(expected) from None
+    if not isinstance(raw, int) or raw < low or (high is not None and raw > high):
+        raise ValueError(expected)
+    return raw
+
+
+def _port(raw: object) -> int:
+    return _integer(raw, 0, 65535, "expected a TCP port number from 1 to 65535 (0: any free port)")
+
+
+def _seconds(raw: object) -> int:
+    return _integer(raw, 1, None, "expected a whole number of seconds, at least 1")
+
+
+def _count(raw: object) -> int:
+    return _integer(raw, 1, None, "expected a whole number, at least 1")
+
+
+def _path(raw: object) -> Path | None:
+    text = _text(raw)
+    return Path(text).expanduser() if text else None
+
+
+def _url(raw: object) -> str | None:
+    text = _text(raw)
+    if text and not text.startswith(("http://", "https://")):
+        raise ValueError(
+            "expected an http:// or https:// address, like http://odoo.example.com:8069"
+        )
+    return text.rstrip("/") if text else None
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: where it is read from, how it is parsed, what it means."""
+
+    name: str  # internal name: a Settings field, or odoo_<key>
+    key: str  # dotted TOML key
+    env: str
+    parse: Callable[[object], object]
+    default: str
+    help: str
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("host", "host", "ARTHEXIS_BRIDGE_HOST", _text, "0.0.0.0", "address chargers connect to"),
+    Option("port", "port", "ARTHEXIS_BRIDGE_PORT", _port, "9000", "TCP port chargers connect to"),
+    Option(
+        "data_dir",
+        "data_dir",
+        "ARTHEXIS_BRIDGE_DATA_DIR",
+        _path,
+        DEFAULT_DATA_DIR,
+        "directory of the SQLite store (bridge.sqlite3: the outbox)",
+    ),
+    Option("odoo_url", "odoo.url", "ARTHEXIS_BRIDGE_ODOO_URL", _url, "", "Odoo to sync with"),
+    Option("odoo_db", "odoo.db", "ARTHEXIS_BRIDGE_ODOO_DB", _text, "", "its database"),
+    Option(
+        "odoo_login",
+        "odoo.login",
+        "ARTHEXIS_BRIDGE_ODOO_LOGIN",
+        _text,
+        "",
+        "the node's bridge user",
+    ),
+    Option(
+        "odoo_api_key",
+        "odoo.api_key",
+        "ARTHEXIS_BRIDGE_ODOO_API_KEY",
+        _text,
+        "",
+        "that user's API key (Odoo shows it once)",
+    ),
+    Option(
+        "heartbeat_interval",
+        "heartbeat_interval",
+        "ARTHEXIS_BRIDGE_HEARTBEAT_INTERVAL",
+        _seconds,
+        "300",
+        "seconds between heartbeats, told to chargers at boot",
+    ),
+    Option(
+        "sync_batch_size",
+        "sync.batch_size",
+        "ARTHEXIS_BRIDGE_SYNC_BATCH",
+        _count,
+        "500",
+        "events sent to Odoo per call",
+    ),
+)
+
+ODOO_KEYS = ("url", "db", "login", "api_key")
+
+
+def describe() -> str:
+    """The settings table for --help: environment variable, TOML key, default, meaning."""
+    rows = [("environment", "TOML key", "default", "meaning")]
+    rows += [(o.env, o.key, o.default or "-", o.help) for o in OPTIONS]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True))
+        + "  "
+        + row[3]
+        for row in rows
+    ]
+    return "\n".join("  " + line for line in lines)
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except FileNotFoundError:
+        raise SettingsError(f"config file {path} does not exist; check --config") from None
+    except OSError as error:
+        raise SettingsError(f"cannot read config file {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"config file {path} is not valid TOML: {error}") from None
+
+
+def _toml_value(table: Mapping, key: str) -> object:
+    node: object = table
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _check_known_keys(table: Mapping, path: Path) -> None:
+    known = {o.key for o in OPTIONS}
+    sections = {k.split(".")[0] for k in known if "." in k}
+    found = []
+    for key, value in table.items():
+        if key in sections and isinstance(value, Mapping):
+            found.extend(f"{key}.{sub}" for sub in value)
+        else:
+            found.append(key)
+    unknown = sorted(set(found) - known)
+    if unknown:
+        raise SettingsError(
+            f"config file {path} has unknown setting(s) {', '.join(unknown)}; "
+            f"known settings are {', '.join(o.key for o in OPTIONS)}"
+        )
+
+
+def load_settings(
+    config_path: str | os.PathLike | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> Settings:
+    """Read the TOML file (if given), then the environment, which wins; validate all.
+
+    Raises SettingsError naming the setting and what to fix.
+    """
+    path = Path(config_path) if config_path is not None else None
+    table = _read_toml(path) if path else {}
+    if path:
+        _check_known_keys(table, path)
+
+    values: dict[str, object] = {}
+    for option in OPTIONS:
+        raw, where = environ.get(option.env), option.env
+        if raw is None or not raw.strip():
+            raw, where = _toml_value(table, option.key), f"{option.key} in {path}"
+        if raw is None:
+            continue
+        try:
+            value = option.parse(raw)
+        except ValueError as error:
+            raise SettingsError(f"{where} is {raw!r}: {error}") from None
+        if value is not None:
+            values[option.name] = value
+
+    odoo = {key: values.pop(f"odoo_{key}", None) for key in ODOO_KEYS}
+    missing = [o for o in OPTIONS if o.name.startswith("odoo_") and not odoo[o.name[5:]]]
+    if len(missing) == len(ODOO_KEYS):
+        values["odoo"] = None
+    elif missing:
+        names = ", ".join(f"{o.env} ({o.key})" for o in missing)
+        raise SettingsError(
+            f"Odoo is only partly configured: {names} not set. Set all four Odoo settings "
+            "to sync with Odoo, or none to run standalone."
+        )
+    else:
+        values["odoo"] = OdooSettings(**odoo)
+    return Settings(**values)

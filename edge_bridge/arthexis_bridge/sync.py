@@ -1,0 +1,124 @@
+"""Delivering the outbox to Odoo.
+
+One task drains the outbox oldest first, in batches, so each charger's events
+reach Odoo in the order the bridge accepted them. An event leaves the outbox
+only once Odoo has confirmed its id. Whatever goes wrong on the way (Odoo down,
+network cut, timeout, a fault inside Odoo) is logged and retried with
+exponential backoff, for as long as it takes: the chargers never notice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import xmlrpc.client
+from collections.abc import Callable
+
+from .odoo_client import OdooClient, OdooError
+from .outbox import Outbox
+
+logger = logging.getLogger(__name__)
+
+
+class Backoff:
+    """Retry delays: ``initial`` seconds, times ``factor`` after each failure, up to
+    ``maximum``; each delay is shortened by a random part of up to ``jitter`` so
+    that bridges cut off together do not all call Odoo again at the same moment.
+    """
+
+    def __init__(
+        self,
+        initial: float = 1.0,
+        maximum: float = 60.0,
+        factor: float = 2.0,
+        jitter: float = 0.2,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.initial, self.maximum, self.factor, self.jitter = initial, maximum, factor, jitter
+        self._random = rng
+        self._next = initial
+
+    def next(self) -> float:
+        """The delay before the next attempt; the one after will be longer."""
+        delay = self._next
+        self._next = min(self.maximum, delay * self.factor)
+        return delay * (1 - self.jitter * self._random())
+
+    def reset(self) -> None:
+        """Back to the initial delay, after a success."""
+        self._next = self.initial
+
+
+def describe(error: BaseException) -> str:
+    """A one-line account of a delivery failure for the log."""
+    if isinstance(error, xmlrpc.client.Fault):
+        lines = [line for line in str(error.faultString).splitlines() if line.strip()]
+        return f"Odoo fault: {lines[-1] if lines else error.faultCode}"
+    if isinstance(error, xmlrpc.client.ProtocolError):
+        return f"HTTP {error.errcode} {error.errmsg} from {error.url}"
+    return f"{type(error).__name__}: {error}"
+
+
+class Sync:
+    """The task that delivers the outbox to Odoo; run it with ``await sync.run()``."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        client: OdooClient,
+        *,
+        batch_size: int = 500,
+        backoff: Backoff | None = None,
+        wake_interval: float = 60.0,
+    ) -> None:
+        self._outbox = outbox
+        self._client = client
+        self._batch_size = batch_size
+        self._backoff = backoff or Backoff()
+        self._wake_interval = wake_interval
+        #: Events Odoo has confirmed, and delivery attempts that failed, since start.
+        self.delivered = 0
+        self.failures = 0
+        self._failing = False
+
+    async def run(self) -> None:
+        """Deliver until cancelled."""
+        while True:
+            # Cleared before reading: an append from now on wakes the wait below.
+            self._outbox.appended.clear()
+            try:
+                count = await self.deliver_batch()
+            except Exception as error:
+                self.failures += 1
+                self._failing = True
+                delay = self._backoff.next()
+                logger.warning(
+                    "cannot deliver events to Odoo (%s); retrying in %.1f s", describe(error), delay
+                )
+                await asyncio.sleep(delay)
+                continue
+            if count:
+                if self._failing:
+                    self._failing = False
+                    logger.info("delivering events to Odoo again")
+                self._backoff.reset()
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._outbox.appended.wait(), self._wake_interval)
+
+    async def deliver_batch(self) -> int:
+        """Send the oldest batch; remove what Odoo confirmed; return how many that was."""
+        events = await self._outbox.peek(self._batch_size)
+        if not events:
+            return 0
+        sent = {event["id"] for event in events}
+        confirmed = await self._client.ingest(events)
+        ids = sent.intersection(confirmed)
+        if not ids:
+            raise OdooError(f"Odoo confirmed none of the {len(events)} events sent")
+        await self._outbox.remove(ids)
+        self.delivered += len(ids)
+        logger.debug("delivered %d of %d events to Odoo", len(ids), len(events))
+        return len(ids)

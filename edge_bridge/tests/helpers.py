@@ -1,0 +1,33 @@
+"""Helpers for the tests: read the outbox file directly, wait for a condition."""
+
+import asyncio
+import json
+import sqlite3
+
+import pytest
+
+HEARTBEAT_INTERVAL = 120  # what the test bridge tells chargers at boot
+
+
+def stored_events(path):
+    """The events committed to the outbox file, read by a connection of our own."""
+    db = sqlite3.connect(path)
+    try:
+        return [json.loads(text) for (text,) in db.execute("SELECT event FROM outbox ORDER BY seq")]
+    finally:
+        db.close()
+
+
+async def eventually(condition, within=5.0, what="the condition"):
+    """Poll an (async or plain) condition until it is truthy; fail after `within` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        result = condition()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if loop.time() > deadline:
+            pytest.fail(f"waited {within} s for {what}")
+        await asyncio.sleep(0.01)
