@@ -11,6 +11,7 @@
         "security/ir.model.access.csv",
         "security/rules.xml",
         "views/ocpp_connector_views.xml",
+        "views/ocpp_transaction_views.xml",
         "views/ocpp_charger_views.xml",
         "views/ocpp_event_views.xml",
         "views/menus.xml",

@@ -1,4 +1,6 @@
 from . import ocpp_charger
 from . import ocpp_connector
+from . import ocpp_transaction
+from . import ocpp_meter_value
 from . import ocpp_event
 from . import arthexis_bridge_api

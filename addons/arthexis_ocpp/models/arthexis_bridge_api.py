@@ -4,6 +4,8 @@ from datetime import datetime, timezone
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
+from .ocpp_meter_value import ACTIVE_POWER, ENERGY_REGISTER, TO_BASE_UNIT
+
 _logger = logging.getLogger(__name__)
 
 BOOT_FIELDS = (
@@ -142,16 +144,9 @@ class ArthexisBridgeApi(models.AbstractModel):
     @api.model
     def _ingest_status(self, charger, data, at):
         number = data["connector_id"]
-        if not isinstance(number, int):
-            raise TypeError(f"connector_id {number!r} is not an integer")
         status_at = parse_time(data["timestamp"]) if data.get("timestamp") else at
-        Connector = self.env["ocpp.connector"].sudo()
-        connector = Connector.search(
-            [("charger_id", "=", charger.id), ("connector_number", "=", number)]
-        )
-        if not connector:
-            connector = Connector.create({"charger_id": charger.id, "connector_number": number})
-        elif connector.status_at and status_at < connector.status_at:
+        connector = self._connector(charger, number)
+        if connector.status_at and status_at < connector.status_at:
             return  # an older report arriving late must not hide the newer one
         connector.write(
             {
@@ -163,3 +158,164 @@ class ArthexisBridgeApi(models.AbstractModel):
                 "status_at": status_at,
             }
         )
+
+    @api.model
+    def _ingest_authorize(self, charger, data, at):
+        """Nothing to change: the ledger keeps who tapped and what the edge answered."""
+
+    @api.model
+    def _ingest_data_transfer(self, charger, data, at):
+        """Kept in the ledger only: no vendor extension is understood yet."""
+
+    @api.model
+    def _ingest_firmware_status(self, charger, data, at):
+        charger.write({"firmware_status": data["status"], "firmware_status_at": at})
+
+    @api.model
+    def _ingest_diagnostics_status(self, charger, data, at):
+        charger.write({"diagnostics_status": data["status"], "diagnostics_status_at": at})
+
+    @api.model
+    def _ingest_transaction_started(self, charger, data, at):
+        session = self._session(charger, data["transaction_id"])
+        decision = data.get("decision") or {}
+        values = {
+            "connector_id": self._connector(charger, data["connector_id"]).id,
+            "id_tag": data.get("id_tag"),
+            "meter_start": data["meter_start"],
+            "start_time": parse_time(data["timestamp"]) if data.get("timestamp") else at,
+            "reservation_number": data.get("reservation_id") or 0,
+            "auth_status": decision.get("status"),
+            "auth_source": decision.get("source"),
+        }
+        values.update(self._anomaly_values(data))
+        if session:
+            # A start repeated after a reconnect: the same session, not a second one.
+            session.write(values)
+        else:
+            self._create_session(charger, data["transaction_id"], values)
+
+    @api.model
+    def _ingest_meter_values(self, charger, data, at):
+        session = self._session(charger, data.get("transaction_id"))
+        self._store_samples(charger, session, data.get("connector_id"), data.get("samples"), at)
+
+    @api.model
+    def _ingest_transaction_stopped(self, charger, data, at):
+        session = self._session(charger, data["transaction_id"])
+        if not session:
+            session = self._create_session(
+                charger, data["transaction_id"], {"id_tag": data.get("id_tag")}
+            )
+        connector_number = session.connector_id.connector_number
+        self._store_samples(charger, session, connector_number, data.get("samples"), at)
+        values = {
+            "meter_stop": data["meter_stop"],
+            "stop_time": parse_time(data["timestamp"]) if data.get("timestamp") else at,
+            "stop_reason": data.get("reason") or "Local",
+            "state": "completed",
+        }
+        values.update(self._anomaly_values(data))
+        if session.start_time and data["meter_stop"] < session.meter_start:
+            values.update(
+                anomaly="meter_backwards",
+                anomaly_detail=self.env._(
+                    "Meter stop %(stop)s Wh is below meter start %(start)s Wh.",
+                    stop=data["meter_stop"],
+                    start=session.meter_start,
+                ),
+            )
+        if values.get("anomaly") or session.anomaly:
+            values["state"] = "anomalous"
+        session.write(values)
+
+    @api.model
+    def _session(self, charger, transaction_id):
+        if transaction_id in (None, ""):
+            return self.env["ocpp.transaction"]
+        return (
+            self.env["ocpp.transaction"]
+            .sudo()
+            .search(
+                [("charger_id", "=", charger.id), ("transaction_id", "=", str(transaction_id))],
+                limit=1,
+            )
+        )
+
+    @api.model
+    def _create_session(self, charger, transaction_id, values):
+        return (
+            self.env["ocpp.transaction"]
+            .sudo()
+            .create(
+                {
+                    "charger_id": charger.id,
+                    "transaction_id": str(transaction_id),
+                    "node_id": charger.node_id.id,
+                    **values,
+                }
+            )
+        )
+
+    @api.model
+    def _connector(self, charger, number):
+        if not isinstance(number, int):
+            raise TypeError(f"connector_id {number!r} is not an integer")
+        Connector = self.env["ocpp.connector"].sudo()
+        connector = Connector.search(
+            [("charger_id", "=", charger.id), ("connector_number", "=", number)]
+        )
+        return connector or Connector.create({"charger_id": charger.id, "connector_number": number})
+
+    @api.model
+    def _anomaly_values(self, data):
+        anomaly = data.get("anomaly")
+        if not anomaly:
+            return {}
+        return {"anomaly": anomaly["code"], "anomaly_detail": anomaly.get("detail")}
+
+    @api.model
+    def _store_samples(self, charger, session, connector_number, samples, at):
+        """Store sampled values in one batch; keep the session's live energy and power."""
+        rows = []
+        for sample in samples or []:
+            raw = sample["value"]
+            try:
+                number = float(raw)
+            except (TypeError, ValueError):
+                number = 0.0  # signed data: the raw value is what counts
+            rows.append(
+                {
+                    "transaction_id": session.id,
+                    "charger_id": charger.id,
+                    "connector_number": connector_number or 0,
+                    "company_id": charger.company_id.id,
+                    "timestamp": parse_time(sample["timestamp"]) if sample.get("timestamp") else at,
+                    "measurand": sample.get("measurand") or ENERGY_REGISTER,
+                    "value": number,
+                    "raw_value": raw,
+                    "unit": sample.get("unit") or "Wh",
+                    "phase": sample.get("phase"),
+                    "context": sample.get("context"),
+                    "location": sample.get("location"),
+                }
+            )
+        if not rows:
+            return
+        self.env["ocpp.meter.value"].sudo().create(rows)
+        if session:
+            self._update_live_values(session, rows)
+
+    @api.model
+    def _update_live_values(self, session, rows):
+        live = {}
+        for row in sorted(rows, key=lambda r: r["timestamp"]):
+            factor = TO_BASE_UNIT.get(row["unit"])
+            if factor is None or row["phase"]:
+                continue  # per-phase or unknown-unit values do not make the totals
+            if row["measurand"] == ENERGY_REGISTER:
+                live["meter_last"] = row["value"] * factor
+            elif row["measurand"] == ACTIVE_POWER:
+                live["power_w"] = row["value"] * factor
+        if live:
+            session.write(live)

@@ -63,7 +63,12 @@ class OcppCharger(models.Model):
     last_boot = fields.Datetime(readonly=True)
     last_heartbeat = fields.Datetime(readonly=True)
     last_seen = fields.Datetime(readonly=True, help="Time of the last message from this charger.")
+    firmware_status = fields.Char(readonly=True, help="The last FirmwareStatusNotification.")
+    firmware_status_at = fields.Datetime(readonly=True)
+    diagnostics_status = fields.Char(readonly=True, help="The last DiagnosticsStatusNotification.")
+    diagnostics_status_at = fields.Datetime(readonly=True)
     connector_ids = fields.One2many("ocpp.connector", "charger_id", string="Connectors")
+    transaction_ids = fields.One2many("ocpp.transaction", "charger_id", string="Sessions")
     connector_count = fields.Integer(compute="_compute_connector_count")
     status = fields.Selection(
         [*CONNECTOR_STATUSES, ("Unknown", "Unknown")],

@@ -1,0 +1,195 @@
+from odoo.tests import tagged
+
+from .common import BridgeCase
+
+
+def sample(value, measurand="Energy.Active.Import.Register", unit="Wh", **extra):
+    return {
+        "timestamp": extra.pop("timestamp", "2026-11-22T10:05:00Z"),
+        "value": str(value),
+        "measurand": measurand,
+        "unit": unit,
+        "context": "Sample.Periodic",
+        "location": "Outlet",
+        "format": "Raw",
+        **extra,
+    }
+
+
+ACCEPTED = {"status": "Accepted", "source": "cache"}
+
+
+@tagged("post_install", "-at_install")
+class TestSessionIngest(BridgeCase):
+    def start(self, transaction_id="101", **data):
+        values = {
+            "transaction_id": transaction_id,
+            "connector_id": 1,
+            "id_tag": "04A2B3C4",
+            "meter_start": 1000,
+            "timestamp": "2026-11-22T10:00:00Z",
+            "decision": ACCEPTED,
+            **data,
+        }
+        return self.event("transaction_started", **values)
+
+    def session(self, transaction_id="101"):
+        return self.env["ocpp.transaction"].search([("transaction_id", "=", transaction_id)])
+
+    def test_a_whole_session_from_start_to_stop_with_meter_values(self):
+        self.api.ingest(
+            [
+                self.start(),
+                self.event(
+                    "meter_values",
+                    connector_id=1,
+                    transaction_id="101",
+                    samples=[sample(3500), sample(7200, "Power.Active.Import", "W")],
+                ),
+            ]
+        )
+        session = self.session()
+        self.assertEqual(session.state, "active")
+        self.assertEqual(
+            (session.connector_id.connector_number, session.id_tag, session.auth_source),
+            (1, "04A2B3C4", "cache"),
+        )
+        self.assertEqual((session.meter_last, session.power_w), (3500, 7200))
+        self.assertAlmostEqual(session.energy_kwh, 2.5, msg="live energy from the register")
+
+        self.api.ingest(
+            [
+                self.event(
+                    "transaction_stopped",
+                    transaction_id="101",
+                    meter_stop=13345,
+                    timestamp="2026-11-22T11:00:00Z",
+                    reason="EVDisconnected",
+                    samples=[
+                        sample(13345, timestamp="2026-11-22T11:00:00Z", context="Transaction.End")
+                    ],
+                )
+            ]
+        )
+        self.assertEqual(session.state, "completed")
+        self.assertEqual(session.stop_reason, "EVDisconnected")
+        self.assertAlmostEqual(session.energy_kwh, 12.345)
+        self.assertAlmostEqual(session.duration_hours, 1.0)
+        self.assertEqual(len(session.meter_value_ids), 3)
+        self.assertEqual(session.meter_value_ids.mapped("charger_id"), self.charger())
+
+    def test_energy_register_in_kwh_is_counted_in_wh(self):
+        self.api.ingest(
+            [
+                self.start(meter_start=0),
+                self.event(
+                    "meter_values",
+                    connector_id=1,
+                    transaction_id="101",
+                    samples=[sample("1.5", unit="kWh")],
+                ),
+            ]
+        )
+        self.assertAlmostEqual(self.session().energy_kwh, 1.5)
+
+    def test_per_phase_values_are_stored_but_do_not_make_the_total(self):
+        self.api.ingest(
+            [
+                self.start(meter_start=0),
+                self.event(
+                    "meter_values",
+                    connector_id=1,
+                    transaction_id="101",
+                    samples=[
+                        sample(2000),
+                        sample(900, phase="L1"),
+                        sample(16, "Current.Import", "A", phase="L1"),
+                    ],
+                ),
+            ]
+        )
+        session = self.session()
+        self.assertEqual(session.meter_last, 2000)
+        self.assertEqual(len(session.meter_value_ids), 3)
+
+    def test_a_repeated_start_is_the_same_session(self):
+        first = self.start()
+        again = self.start()  # a new event id: the charger sent StartTransaction twice
+        self.api.ingest([first])
+        self.api.ingest([again])
+        self.assertEqual(len(self.session()), 1)
+
+    def test_stop_for_an_unknown_transaction_is_kept_as_an_anomalous_session(self):
+        self.api.ingest(
+            [
+                self.event(
+                    "transaction_stopped",
+                    transaction_id="999",
+                    meter_stop=5000,
+                    timestamp="2026-11-22T11:00:00Z",
+                    id_tag="04A2B3C4",
+                    anomaly={"code": "unknown_transaction", "detail": "no such transaction"},
+                )
+            ]
+        )
+        session = self.session("999")
+        self.assertEqual((session.state, session.anomaly), ("anomalous", "unknown_transaction"))
+        self.assertEqual(session.meter_stop, 5000)
+        self.assertIn(session, self.env["ocpp.transaction"].search([("anomaly", "!=", False)]))
+
+    def test_meter_going_backwards_makes_the_session_anomalous(self):
+        self.api.ingest(
+            [
+                self.start(meter_start=5000),
+                self.event(
+                    "transaction_stopped",
+                    transaction_id="101",
+                    meter_stop=4000,
+                    timestamp="2026-11-22T11:00:00Z",
+                ),
+            ]
+        )
+        session = self.session()
+        self.assertEqual((session.state, session.anomaly), ("anomalous", "meter_backwards"))
+        self.assertEqual(session.energy_kwh, 0)
+
+    def test_offline_acceptance_is_flagged_and_the_completed_session_stays_anomalous(self):
+        self.api.ingest(
+            [
+                self.start(
+                    decision={"status": "Accepted", "source": "policy"},
+                    anomaly={"code": "offline_accept", "detail": "unknown tag accepted offline"},
+                ),
+                self.event(
+                    "transaction_stopped",
+                    transaction_id="101",
+                    meter_stop=2000,
+                    timestamp="2026-11-22T11:00:00Z",
+                ),
+            ]
+        )
+        session = self.session()
+        self.assertEqual((session.auth_source, session.anomaly), ("policy", "offline_accept"))
+        self.assertEqual(session.state, "anomalous")
+
+    def test_same_transaction_id_on_two_chargers_is_two_sessions(self):
+        self.api.ingest([self.start(), self.start(charger="CP-2")])
+        self.assertEqual(len(self.session()), 2)
+
+    def test_firmware_and_diagnostics_status_land_on_the_charger(self):
+        self.api.ingest(
+            [
+                self.event("firmware_status", status="Installing"),
+                self.event("diagnostics_status", status="Uploaded"),
+                self.event("authorize", id_tag="04A2B3C4", decision=ACCEPTED),
+                self.event(
+                    "data_transfer", vendor_id="com.acme", data="{}", status="UnknownVendorId"
+                ),
+            ]
+        )
+        charger = self.charger()
+        self.assertEqual(
+            (charger.firmware_status, charger.diagnostics_status), ("Installing", "Uploaded")
+        )
+        events = self.env["ocpp.event"].search([("charger_id", "=", charger.id)])
+        self.assertEqual(set(events.mapped("state")), {"done"})
