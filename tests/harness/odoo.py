@@ -49,13 +49,13 @@ class Odoo:
             raise RuntimeError(f"odoo exited with {proc.returncode}; see {log_path}")
         return lines
 
-    def install(self, db, pg, log_path):
+    def install(self, db, pg, log_path, modules=None):
         """Create db with the modules installed; return the log's warning and error lines."""
         lines = self.run(
             "-d",
             db,
             "-i",
-            ",".join(MODULES),
+            ",".join(modules or MODULES),
             "--without-demo=all",
             "--stop-after-init",
             pg=pg,

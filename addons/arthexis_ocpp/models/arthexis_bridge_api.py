@@ -1,10 +1,9 @@
 import logging
-from datetime import datetime, timezone
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
-from .ocpp_meter_value import ACTIVE_POWER, ENERGY_REGISTER, TO_BASE_UNIT
+from ..tools import parse_time
 
 _logger = logging.getLogger(__name__)
 
@@ -19,18 +18,6 @@ BOOT_FIELDS = (
     "meter_type",
     "meter_serial_number",
 )
-
-
-def parse_time(value):
-    """An ISO 8601 time from the bridge or a charger, as Odoo's naive UTC datetime."""
-    if not isinstance(value, str):
-        raise ValueError(f"time {value!r} is not an ISO 8601 string")
-    if value[-1:] in ("Z", "z"):  # Python 3.10's fromisoformat does not read "Z"
-        value = value[:-1] + "+00:00"
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 class ArthexisBridgeApi(models.AbstractModel):
@@ -68,30 +55,26 @@ class ArthexisBridgeApi(models.AbstractModel):
         # through this method, which applies the events' facts and nothing else.
         Event = self.env["ocpp.event"].sudo()
         seen = set(Event.search([("uid", "in", [e["id"] for e in events])]).mapped("uid"))
-        confirmed, records = [], []
+        fresh = []
         for event in events:
-            uid = event["id"]
-            if uid not in seen:
-                records.append(self._apply(event, node))
-                seen.add(uid)
-            confirmed.append(uid)
-        Event.create(records)
+            if event["id"] not in seen:
+                fresh.append(event)
+                seen.add(event["id"])
+        # Meter values are most of the traffic: they take a bulk path. Nothing else
+        # depends on them, so applying them after the other events keeps every
+        # charger's facts in order (a session starts before its samples land).
+        samples = [e for e in fresh if e.get("kind") == "meter_values"]
+        records = [self._apply(e, node) for e in fresh if e.get("kind") != "meter_values"]
+        records += self.env["ocpp.meter.value"].sudo()._ingest_events(samples, node)
+        Event._record(records)
         if node:
             node.sudo().last_seen = fields.Datetime.now()
-        return confirmed
+        return [event["id"] for event in events]
 
     @api.model
     def _apply(self, event, node):
         """Apply one event in its own savepoint; return the ledger values for it."""
-        values = {
-            "uid": event["id"],
-            "kind": str(event.get("kind") or "?"),
-            "charge_point_id": event.get("charger"),
-            "protocol": event.get("protocol"),
-            "node_id": node.id,
-            "payload": event,
-            "state": "done",
-        }
+        values = self._ledger_values(event, node)
         try:
             with self.env.cr.savepoint():
                 values["event_at"] = parse_time(event.get("at"))
@@ -108,6 +91,19 @@ class ArthexisBridgeApi(models.AbstractModel):
             )
             values.update(state="error", error=str(error))
         return values
+
+    @api.model
+    def _ledger_values(self, event, node):
+        """What ocpp.event keeps of an event, before it is applied."""
+        return {
+            "uid": event["id"],
+            "kind": str(event.get("kind") or "?"),
+            "charge_point_id": event.get("charger"),
+            "protocol": event.get("protocol"),
+            "node_id": node.id,
+            "payload": event,
+            "state": "done",
+        }
 
     @api.model
     def _charger_for(self, event, node):
@@ -196,11 +192,6 @@ class ArthexisBridgeApi(models.AbstractModel):
             self._create_session(charger, data["transaction_id"], values)
 
     @api.model
-    def _ingest_meter_values(self, charger, data, at):
-        session = self._session(charger, data.get("transaction_id"))
-        self._store_samples(charger, session, data.get("connector_id"), data.get("samples"), at)
-
-    @api.model
     def _ingest_transaction_stopped(self, charger, data, at):
         session = self._session(charger, data["transaction_id"])
         if not session:
@@ -208,7 +199,9 @@ class ArthexisBridgeApi(models.AbstractModel):
                 charger, data["transaction_id"], {"id_tag": data.get("id_tag")}
             )
         connector_number = session.connector_id.connector_number
-        self._store_samples(charger, session, connector_number, data.get("samples"), at)
+        self.env["ocpp.meter.value"].sudo()._store(
+            charger, session, connector_number, data.get("samples"), at
+        )
         values = {
             "meter_stop": data["meter_stop"],
             "stop_time": parse_time(data["timestamp"]) if data.get("timestamp") else at,
@@ -273,49 +266,3 @@ class ArthexisBridgeApi(models.AbstractModel):
         if not anomaly:
             return {}
         return {"anomaly": anomaly["code"], "anomaly_detail": anomaly.get("detail")}
-
-    @api.model
-    def _store_samples(self, charger, session, connector_number, samples, at):
-        """Store sampled values in one batch; keep the session's live energy and power."""
-        rows = []
-        for sample in samples or []:
-            raw = sample["value"]
-            try:
-                number = float(raw)
-            except (TypeError, ValueError):
-                number = 0.0  # signed data: the raw value is what counts
-            rows.append(
-                {
-                    "transaction_id": session.id,
-                    "charger_id": charger.id,
-                    "connector_number": connector_number or 0,
-                    "company_id": charger.company_id.id,
-                    "timestamp": parse_time(sample["timestamp"]) if sample.get("timestamp") else at,
-                    "measurand": sample.get("measurand") or ENERGY_REGISTER,
-                    "value": number,
-                    "raw_value": raw,
-                    "unit": sample.get("unit") or "Wh",
-                    "phase": sample.get("phase"),
-                    "context": sample.get("context"),
-                    "location": sample.get("location"),
-                }
-            )
-        if not rows:
-            return
-        self.env["ocpp.meter.value"].sudo().create(rows)
-        if session:
-            self._update_live_values(session, rows)
-
-    @api.model
-    def _update_live_values(self, session, rows):
-        live = {}
-        for row in sorted(rows, key=lambda r: r["timestamp"]):
-            factor = TO_BASE_UNIT.get(row["unit"])
-            if factor is None or row["phase"]:
-                continue  # per-phase or unknown-unit values do not make the totals
-            if row["measurand"] == ENERGY_REGISTER:
-                live["meter_last"] = row["value"] * factor
-            elif row["measurand"] == ACTIVE_POWER:
-                live["power_w"] = row["value"] * factor
-        if live:
-            session.write(live)

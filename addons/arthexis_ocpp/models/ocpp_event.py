@@ -2,6 +2,20 @@ import json
 
 from odoo import api, fields, models
 
+LEDGER_COLUMNS = [
+    "uid",
+    "kind",
+    "charge_point_id",
+    "charger_id",
+    "company_id",
+    "node_id",
+    "protocol",
+    "event_at",
+    "payload",
+    "state",
+    "error",
+]
+
 
 class OcppEvent(models.Model):
     """One event a bridge delivered: the ledger that makes ingestion idempotent.
@@ -34,6 +48,28 @@ class OcppEvent(models.Model):
     def _compute_payload_text(self):
         for event in self:
             event.payload_text = json.dumps(event.payload, indent=2, sort_keys=True)
+
+    @api.model
+    def _record(self, records):
+        """Insert ledger rows in one statement: every ingested event has one."""
+        if not records:
+            return
+        rows = []
+        for record in records:
+            row = [record.get(column) or None for column in LEDGER_COLUMNS]
+            if record.get("payload") is not None:
+                row[LEDGER_COLUMNS.index("payload")] = json.dumps(record["payload"])
+            rows.append([*row, self.env.uid, self.env.uid])
+        now = "now() at time zone 'UTC'"
+        one = "(" + ", ".join(["%s"] * (len(LEDGER_COLUMNS) + 2) + [now, now]) + ")"
+        # Raw SQL on the measured ingestion hot path (benchmarks/ingest.py); parameterized.
+        self.env.flush_all()
+        self.env.cr.execute(
+            f"INSERT INTO ocpp_event ({', '.join(LEDGER_COLUMNS)}, create_uid, write_uid, "
+            f"create_date, write_date) VALUES {', '.join([one] * len(rows))}",
+            [value for row in rows for value in row],
+        )
+        self.invalidate_model()
 
     _sql_constraints = [
         ("uid_unique", "unique(uid)", "An event is recorded once."),
