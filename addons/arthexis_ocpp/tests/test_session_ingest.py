@@ -193,3 +193,37 @@ class TestSessionIngest(BridgeCase):
         )
         events = self.env["ocpp.event"].search([("charger_id", "=", charger.id)])
         self.assertEqual(set(events.mapped("state")), {"done"})
+
+    def test_redelivered_meter_values_are_stored_once(self):
+        meter = self.event(
+            "meter_values", connector_id=1, transaction_id="101", samples=[sample(1500)]
+        )
+        self.api.ingest([self.start(), meter])
+        self.api.ingest([meter])
+        self.assertEqual(len(self.session().meter_value_ids), 1)
+
+    def test_malformed_meter_event_is_kept_with_its_error_and_the_rest_of_the_batch_lands(self):
+        broken = self.event(
+            "meter_values", connector_id=1, transaction_id="101", samples=[{"unit": "Wh"}]
+        )
+        good = self.event(
+            "meter_values", connector_id=1, transaction_id="101", samples=[sample(1800)]
+        )
+        self.api.ingest([self.start(), broken, good])
+
+        ledger = self.env["ocpp.event"].search([("uid", "=", broken["id"])])
+        self.assertEqual(ledger.state, "error")
+        self.assertEqual(ledger.payload["data"]["samples"], [{"unit": "Wh"}], "kept as sent")
+        self.assertEqual(self.session().meter_value_ids.mapped("value"), [1800])
+
+    def test_meter_values_from_a_charger_never_seen_create_it_and_keep_the_samples(self):
+        self.api.ingest(
+            [self.event("meter_values", charger="CP-NEW", connector_id=2, samples=[sample(10)])]
+        )
+        values = self.env["ocpp.meter.value"].search(
+            [("charger_id.charge_point_id", "=", "CP-NEW")]
+        )
+        self.assertEqual(
+            (len(values), values.connector_number, values.transaction_id.id), (1, 2, False)
+        )
+        self.assertTrue(self.charger("CP-NEW").last_seen)
