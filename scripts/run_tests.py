@@ -99,6 +99,7 @@ def odoo_tier(found, pg, logs):
             "-d",
             db,
             "--test-enable",
+            f"--http-port={odoo_harness.free_port()}",  # HttpCase tests serve on it
             f"--test-tags={tags}",
             "--stop-after-init",
             pg=pg,

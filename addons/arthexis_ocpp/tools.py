@@ -1,5 +1,8 @@
 """Small helpers shared by the charging models."""
 
+import hashlib
+import hmac
+import secrets
 from datetime import datetime, timezone
 
 
@@ -13,3 +16,24 @@ def parse_time(value):
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+# Charger passwords (OCPP security profile 1) are hashed with the standard
+# library only, so the bridge checks them without Odoo's dependencies. The
+# format is documented in docs/events.md ("Charger settings").
+PASSWORD_ITERATIONS = 100_000
+
+
+def hash_password(password, salt=None, iterations=PASSWORD_ITERATIONS):
+    """'pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>' for a charger password."""
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    return f"pbkdf2_sha256${iterations}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password, encoded):
+    algorithm, iterations, salt, _digest = encoded.split("$")
+    if algorithm != "pbkdf2_sha256":
+        return False
+    expected = hash_password(password, bytes.fromhex(salt), int(iterations))
+    return hmac.compare_digest(expected, encoded)

@@ -7,6 +7,8 @@ from ..tools import parse_time
 
 _logger = logging.getLogger(__name__)
 
+REGISTRATION = {"Accepted": "accepted", "Pending": "pending", "Rejected": "rejected"}
+
 BOOT_FIELDS = (
     "vendor",
     "model",
@@ -72,6 +74,32 @@ class ArthexisBridgeApi(models.AbstractModel):
         return [event["id"] for event in events]
 
     @api.model
+    def chargers(self):
+        """The chargers this bridge's node serves, with what the edge needs of them.
+
+        Each: charge_point_id, registration (Accepted, Pending, Rejected), the
+        password hash for security profile 1 (False when none is set) and
+        require_rfid.
+        """
+        self._check_bridge()
+        node = self.env["arthexis.node"]._for_current_bridge()
+        if not node:
+            return []
+        answer = {state: word for word, state in REGISTRATION.items()}
+        # sudo: a bridge reads its own node's chargers, password hashes included, to
+        # authenticate them at the edge; it gets nothing of other nodes.
+        chargers = self.env["ocpp.charger"].sudo().search([("node_id", "=", node.id)])
+        return [
+            {
+                "charge_point_id": charger.charge_point_id,
+                "registration": answer[charger.registration_state],
+                "password_hash": charger.password_hash or False,
+                "require_rfid": charger.require_rfid,
+            }
+            for charger in chargers
+        ]
+
+    @api.model
     def _apply(self, event, node):
         """Apply one event in its own savepoint; return the ledger values for it."""
         values = self._ledger_values(event, node)
@@ -113,11 +141,15 @@ class ArthexisBridgeApi(models.AbstractModel):
         Charger = self.env["ocpp.charger"].sudo().with_context(active_test=False)
         charger = Charger.search([("charge_point_id", "=", cp_id)], limit=1)
         if not charger:
+            # The bridge says what it answered a charger it did not know (pending
+            # or accepted, by its unknown-charger policy); staff decide from there.
+            answered = (event.get("data") or {}).get("registration")
             charger = Charger.create(
                 {
                     "charge_point_id": cp_id,
                     "node_id": node.id,
                     "company_id": (node.company_id or self.env.company).id,
+                    "registration_state": REGISTRATION.get(answered, "accepted"),
                 }
             )
         elif node and charger.node_id != node:

@@ -1,8 +1,9 @@
 import string
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
+from ..tools import hash_password
 from .ocpp_status import CONNECTOR_STATUSES, PROTOCOLS
 
 CHARGE_POINT_ID_MAX = 48
@@ -51,6 +52,32 @@ class OcppCharger(models.Model):
         "arthexis.node", string="Serving node", index=True, tracking=True, ondelete="set null"
     )
     protocol = fields.Selection(PROTOCOLS, string="OCPP version")
+    registration_state = fields.Selection(
+        [("accepted", "Accepted"), ("pending", "Pending approval"), ("rejected", "Rejected")],
+        string="Registration",
+        required=True,
+        default="accepted",
+        tracking=True,
+        help="A charger the bridge did not know boots as pending until staff approve it.",
+    )
+    password = fields.Char(
+        compute="_compute_password",
+        inverse="_inverse_password",
+        groups="arthexis_nodes.group_charging_manager",
+        help="OCPP security profile 1 and 2: the charger's HTTP Basic password. "
+        "Stored hashed; leave empty to keep the current one.",
+    )
+    password_hash = fields.Char(readonly=True, groups="base.group_system", copy=False)
+    has_password = fields.Boolean("Password set", compute="_compute_has_password")
+    require_rfid = fields.Boolean(
+        "Require RFID", default=True, help="Off: anyone may charge without a card (free vend)."
+    )
+    public = fields.Boolean(
+        help="Show this charger on its public page, /charger/<id>, and on public maps."
+    )
+    address_id = fields.Many2one("res.partner", string="Location", tracking=True)
+    latitude = fields.Float(digits=(10, 7))
+    longitude = fields.Float(digits=(10, 7))
     vendor = fields.Char(readonly=True)
     model = fields.Char(readonly=True)
     serial_number = fields.Char(readonly=True)
@@ -111,6 +138,45 @@ class OcppCharger(models.Model):
             if status in statuses:
                 return status
         return "Unknown"
+
+    def _compute_password(self):
+        self.password = False
+
+    def _inverse_password(self):
+        for charger in self.filtered("password"):
+            # sudo: managers set passwords; only the hash is kept, readable by no user.
+            charger.sudo().password_hash = hash_password(charger.password)
+
+    def _compute_has_password(self):
+        for charger, privileged in zip(self, self.sudo(), strict=True):
+            charger.has_password = bool(privileged.password_hash)
+
+    def action_approve(self):
+        self._check_manager()
+        self.write({"registration_state": "accepted"})
+
+    def action_reject(self):
+        self._check_manager()
+        self.write({"registration_state": "rejected"})
+
+    def _check_manager(self):
+        if not self.env.user.has_group("arthexis_nodes.group_charging_manager"):
+            raise AccessError(
+                self.env._("Only charging administrators approve or reject chargers.")
+            )
+
+    @api.constrains("latitude", "longitude")
+    def _check_coordinates(self):
+        for charger in self:
+            if not -90 <= charger.latitude <= 90 or not -180 <= charger.longitude <= 180:
+                raise ValidationError(
+                    self.env._(
+                        "The coordinates %(lat)s, %(lon)s are out of range: latitude is "
+                        "between -90 and 90, longitude between -180 and 180 (decimal degrees).",
+                        lat=charger.latitude,
+                        lon=charger.longitude,
+                    )
+                )
 
     @api.constrains("charge_point_id")
     def _check_charge_point_id(self):
