@@ -6,7 +6,7 @@
     "author": "Arthexis",
     "website": "https://github.com/arthexis",
     "license": "LGPL-3",
-    "depends": ["mail", "arthexis_accounts", "arthexis_nodes"],
+    "depends": ["bus", "mail", "arthexis_accounts", "arthexis_nodes"],
     "data": [
         "security/ir.model.access.csv",
         "security/rules.xml",
@@ -16,5 +16,8 @@
         "views/ocpp_event_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": ["arthexis_ocpp/static/src/views/*.js"],
+    },
     "application": True,
 }

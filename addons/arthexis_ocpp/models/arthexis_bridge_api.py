@@ -69,6 +69,10 @@ class ArthexisBridgeApi(models.AbstractModel):
         records = [self._apply(e, node) for e in fresh if e.get("kind") != "meter_values"]
         records += self.env["ocpp.meter.value"].sudo()._ingest_events(samples, node)
         Event._record(records)
+        # Open charger dashboards reload themselves; they read through access rules.
+        self.env["bus.bus"]._sendone(
+            self.env.ref("arthexis_nodes.group_charging_user"), "arthexis_ocpp/chargers_changed", {}
+        )
         if node:
             node.sudo().last_seen = fields.Datetime.now()
         return [event["id"] for event in events]

@@ -1,5 +1,7 @@
 import string
+from datetime import timedelta
 
+from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
@@ -23,6 +25,21 @@ STATUS_PRIORITY = [
     "Available",
     "Unavailable",
 ]
+
+
+# Bootstrap colours for connector statuses on the dashboard.
+STATUS_COLOURS = {
+    "Available": "success",
+    "Preparing": "info",
+    "Charging": "primary",
+    "SuspendedEV": "info",
+    "SuspendedEVSE": "info",
+    "Finishing": "info",
+    "Reserved": "warning",
+    "Occupied": "primary",
+    "Unavailable": "secondary",
+    "Faulted": "danger",
+}
 
 
 class OcppCharger(models.Model):
@@ -105,6 +122,18 @@ class OcppCharger(models.Model):
         help="The most telling status among the connectors (a fault first, then charging).",
     )
 
+    is_online = fields.Boolean(
+        "Online",
+        compute="_compute_is_online",
+        search="_search_is_online",
+        help="Heard from within the offline delay (Settings: arthexis_ocpp.offline_after_minutes).",
+    )
+    active_power_kw = fields.Float("Power (kW)", compute="_compute_active_session", digits=(16, 1))
+    active_energy_kwh = fields.Float(
+        "Session energy (kWh)", compute="_compute_active_session", digits=(16, 2)
+    )
+    connector_badges = fields.Html(compute="_compute_connector_badges", sanitize=False)
+
     _sql_constraints = [
         (
             "charge_point_id_unique",
@@ -138,6 +167,53 @@ class OcppCharger(models.Model):
             if status in statuses:
                 return status
         return "Unknown"
+
+    def _offline_since(self):
+        minutes = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("arthexis_ocpp.offline_after_minutes", "10")
+        )
+        return fields.Datetime.now() - timedelta(minutes=int(minutes))
+
+    @api.depends("last_seen")
+    def _compute_is_online(self):
+        since = self._offline_since()
+        for charger in self:
+            charger.is_online = bool(charger.last_seen and charger.last_seen >= since)
+
+    def _search_is_online(self, operator, value):
+        if operator not in ("=", "!="):
+            raise ValueError(self.env._("Search 'Online' with = or != only."))
+        online = (operator == "=") == bool(value)
+        since = self._offline_since()
+        if online:
+            return [("last_seen", ">=", since)]
+        return ["|", ("last_seen", "=", False), ("last_seen", "<", since)]
+
+    def _compute_active_session(self):
+        sessions = self.env["ocpp.transaction"].search(
+            [("charger_id", "in", self.ids), ("state", "=", "active")]
+        )
+        for charger in self:
+            mine = sessions.filtered(lambda s, c=charger: s.charger_id == c)
+            charger.active_power_kw = sum(mine.mapped("power_w")) / 1000
+            charger.active_energy_kwh = sum(mine.mapped("energy_kwh"))
+
+    @api.depends("connector_ids.status")
+    def _compute_connector_badges(self):
+        for charger in self:
+            badges = [
+                Markup(
+                    '<span class="badge rounded-pill me-1 text-bg-{}" title="{}">{}</span>'
+                ).format(
+                    STATUS_COLOURS.get(c.status, "secondary"),
+                    escape(c.status or ""),
+                    c.connector_number,
+                )
+                for c in charger.connector_ids.filtered("connector_number")
+            ]
+            charger.connector_badges = Markup("").join(badges)
 
     def _compute_password(self):
         self.password = False

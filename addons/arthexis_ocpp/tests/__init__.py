@@ -3,3 +3,4 @@ from . import test_bridge_access
 from . import test_charger_validation
 from . import test_session_ingest
 from . import test_charger_settings
+from . import test_dashboard
