@@ -4,3 +4,4 @@ from . import test_charger_validation
 from . import test_session_ingest
 from . import test_charger_settings
 from . import test_dashboard
+from . import test_access_rules
