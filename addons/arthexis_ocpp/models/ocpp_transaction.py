@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .ocpp_meter_value import ACTIVE_POWER
+
 AUTH_STATUSES = [
     ("Accepted", "Accepted"),
     ("Blocked", "Blocked"),
@@ -108,3 +110,23 @@ class OcppTransaction(models.Model):
                 session.duration_hours = (end - session.start_time).total_seconds() / 3600
             else:
                 session.duration_hours = 0
+
+    def action_power_chart(self):
+        """The session's active power over time, as Odoo's line graph."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Power of %s", self.display_name),
+            "res_model": "ocpp.meter.value",
+            "view_mode": "graph,list",
+            "views": [
+                (self.env.ref("arthexis_ocpp.view_ocpp_meter_value_graph_power").id, "graph"),
+                (self.env.ref("arthexis_ocpp.view_ocpp_meter_value_list").id, "list"),
+            ],
+            "domain": [
+                ("transaction_id", "=", self.id),
+                ("measurand", "=", ACTIVE_POWER),
+                ("phase", "=", False),
+            ],
+            "context": {"graph_measure": "value", "graph_mode": "line"},
+        }

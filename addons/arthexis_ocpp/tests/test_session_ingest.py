@@ -227,3 +227,31 @@ class TestSessionIngest(BridgeCase):
             (len(values), values.connector_number, values.transaction_id.id), (1, 2, False)
         )
         self.assertTrue(self.charger("CP-NEW").last_seen)
+
+    def test_power_chart_shows_only_this_sessions_whole_meter_power(self):
+        self.api.ingest(
+            [
+                self.start(),
+                self.start(transaction_id="102", connector_id=2),
+                self.event(
+                    "meter_values",
+                    connector_id=1,
+                    transaction_id="101",
+                    samples=[
+                        sample(3600, "Power.Active.Import", "W"),
+                        sample(1200, "Power.Active.Import", "W", phase="L1"),
+                        sample(1500),
+                    ],
+                ),
+                self.event(
+                    "meter_values",
+                    connector_id=2,
+                    transaction_id="102",
+                    samples=[sample(7000, "Power.Active.Import", "W")],
+                ),
+            ]
+        )
+        action = self.session().action_power_chart()
+        points = self.env[action["res_model"]].search(action["domain"])
+        self.assertEqual(points.mapped("value"), [3600])
+        self.assertEqual(action["views"][0][1], "graph")
