@@ -1,4 +1,5 @@
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import BridgeCase
 
@@ -86,6 +87,9 @@ class TestBridgeIngest(BridgeCase):
         self.assertEqual(connector.status, "Charging")
         self.assertEqual(self.charger().status, "Charging")
 
+    @mute_logger(
+        "odoo.addons.arthexis_ocpp.models.arthexis_bridge_api"
+    )  # the refusal is logged on purpose
     def test_event_that_cannot_be_applied_is_kept_with_its_error_and_does_not_block_the_batch(self):
         bad_status = self.event("status", connector_id=1, status="Exploded")
         unknown = self.event("teleport")

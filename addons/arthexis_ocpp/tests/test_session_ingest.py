@@ -1,4 +1,5 @@
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import BridgeCase
 
@@ -202,6 +203,9 @@ class TestSessionIngest(BridgeCase):
         self.api.ingest([meter])
         self.assertEqual(len(self.session().meter_value_ids), 1)
 
+    @mute_logger(
+        "odoo.addons.arthexis_ocpp.models.ocpp_meter_value"
+    )  # the refusal is logged on purpose
     def test_malformed_meter_event_is_kept_with_its_error_and_the_rest_of_the_batch_lands(self):
         broken = self.event(
             "meter_values", connector_id=1, transaction_id="101", samples=[{"unit": "Wh"}]
