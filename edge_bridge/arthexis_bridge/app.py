@@ -1,9 +1,9 @@
 """The bridge as a whole: outbox, websocket server and sync, started and stopped together.
 
-Start order puts durability first: the outbox opens before any charger can
-connect. Stop order is the reverse: stop accepting and close the chargers'
-connections (their handlers finish committing what they acknowledged), stop
-the sync task, then close the outbox.
+Start order puts durability first: the outbox and the state open before any
+charger can connect. Stop order is the reverse: stop accepting and close the
+chargers' connections (their handlers finish committing what they
+acknowledged), stop the sync task, then close the state and the outbox.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from .odoo_client import OdooClient, XmlRpcOdooClient
 from .outbox import Outbox
 from .server import PATH_PREFIX, Server
 from .settings import Settings
+from .state import State
 from .sync import Backoff, Sync
 from .tasks import TaskSet
 
@@ -37,7 +38,8 @@ class Bridge:
     ) -> None:
         self.settings = settings
         self.outbox = Outbox(settings.outbox_path)
-        self.server = Server(settings, self.outbox)
+        self.state = State(settings.outbox_path)  # one file: the outbox and the state
+        self.server = Server(settings, self.outbox, self.state)
         if odoo_client is None and settings.odoo is not None:
             odoo = settings.odoo
             odoo_client = XmlRpcOdooClient(odoo.url, odoo.db, odoo.login, odoo.api_key)
@@ -67,11 +69,16 @@ class Bridge:
         await self.stop()
 
     async def start(self) -> None:
-        """Open the outbox, listen, start syncing. Raises OutboxError or OSError."""
+        """Open the outbox and state, listen, start syncing.
+
+        Raises OutboxError, StateError or OSError.
+        """
         await self.outbox.start()
         try:
+            await self.state.start()
             await self.server.start()
         except BaseException:
+            await self.state.close()
             await self.outbox.close()
             raise
         self._running = True
@@ -113,7 +120,7 @@ class Bridge:
             await self.stop()
 
     async def stop(self) -> None:
-        """Stop accepting, close connections, stop syncing, close the outbox. Idempotent."""
+        """Stop accepting, close connections, stop syncing, close state and outbox. Idempotent."""
         if not self._running:
             return
         self._running = False
@@ -122,5 +129,8 @@ class Bridge:
             await self.server.close()
             await self._tasks.cancel_all()
         finally:
-            await self.outbox.close()
+            try:
+                await self.state.close()
+            finally:
+                await self.outbox.close()
         logger.info("stopped")

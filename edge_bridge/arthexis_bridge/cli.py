@@ -1,4 +1,5 @@
-"""The ``arthexis-bridge`` command: ``run`` the bridge, ``simulate`` charge points.
+"""The ``arthexis-bridge`` command: ``run`` the bridge, keep its id ``tags``,
+``simulate`` charge points.
 
 Nothing imports this module; it imports the rest.
 """
@@ -9,13 +10,15 @@ import argparse
 import asyncio
 import logging
 import signal
+import sqlite3
 import sys
 
-from . import __version__, settings
+from . import __version__, auth, settings, state
 from .app import Bridge
 from .outbox import OutboxError
 from .settings import SettingsError, load_settings
 from .simulator import SimulatedCharger
+from .state import StateError
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -33,6 +36,7 @@ example TOML file:
   port = 9000
   data_dir = "/var/lib/arthexis-bridge"
   heartbeat_interval = 300
+  unknown_tags = "reject"
   [odoo]
   url = "https://odoo.example.com"
   db = "arthexis"
@@ -70,11 +74,14 @@ def _parser() -> argparse.ArgumentParser:
         help="log level (default INFO; DEBUG also logs every OCPP frame)",
     )
 
+    _add_tags_parser(commands)
+
     simulate = commands.add_parser(
         "simulate",
         help="run simulated OCPP 1.6 charge points against a central system",
         description="Connect simulated OCPP 1.6 charge points: each boots, reports its "
-        "connectors Available, then sends heartbeats until the duration is over.",
+        "connectors Available, charges --sessions sessions one after another, then sends "
+        "heartbeats until the duration is over. Connectors charge at 11 kW.",
     )
     simulate.add_argument(
         "--url", default="ws://127.0.0.1:9000/ocpp", help="base URL (default %(default)s)"
@@ -94,7 +101,57 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds between heartbeats (default: the interval the central system gives)",
     )
     simulate.add_argument("--prefix", default="SIM-", help="charge point id prefix (default SIM-)")
+    simulate.add_argument(
+        "--sessions", type=_count, default=0, help="charging sessions per charger (default 0)"
+    )
+    simulate.add_argument(
+        "--meter-interval",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds between meter values while charging (default 10)",
+    )
+    simulate.add_argument(
+        "--kwh", type=float, default=10.0, help="energy each session delivers (default 10)"
+    )
+    simulate.add_argument(
+        "--id-tag",
+        default=None,
+        help="id tag the sessions use (default: each charger its own id; one tag shared "
+        "by chargers charging at once is refused ConcurrentTx)",
+    )
     return parser
+
+
+def _add_tags_parser(commands: argparse._SubParsersAction) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="FILE", help="TOML settings file, as for run")
+    tags = commands.add_parser(
+        "tags",
+        help="the local id tag list of a standalone bridge: add, block, list",
+        description="The id tags the bridge answers for at once, kept in its data directory "
+        "(the same settings as run; safe while the bridge runs). A tag not listed is "
+        "decided by unknown_tags (ARTHEXIS_BRIDGE_UNKNOWN_TAGS).",
+    )
+    actions = tags.add_subparsers(dest="tags_command", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add", parents=[common], help="accept a tag (again, if blocked)", description="Accept UID."
+    )
+    add.add_argument("uid", metavar="UID", help="the id tag, 1 to 20 characters")
+    add.add_argument("--expires", metavar="ISO", help="when it expires (ISO 8601; UTC if no zone)")
+    add.add_argument("--parent", metavar="TAG", help="its parent id tag (a group)")
+    block = actions.add_parser(
+        "block", parents=[common], help="block a tag", description="Block UID."
+    )
+    block.add_argument("uid", metavar="UID", help="the id tag")
+    actions.add_parser("list", parents=[common], help="list the tags", description="List tags.")
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -130,7 +187,7 @@ def _command_run(args: argparse.Namespace) -> int:
         return 2
     try:
         asyncio.run(_run(bridge))
-    except OutboxError as error:
+    except (OutboxError, StateError) as error:
         log.error("%s", error)
         return 1
     except OSError as error:
@@ -145,8 +202,14 @@ async def _simulate(args: argparse.Namespace) -> int:
         SimulatedCharger(args.url, f"{args.prefix}{n:04d}", connectors=args.connectors)
         for n in range(1, args.chargers + 1)
     ]
+    sessions = {
+        "sessions": args.sessions,
+        "meter_interval": args.meter_interval,
+        "session_kwh": args.kwh,
+        "id_tag": args.id_tag,
+    }
     results = await asyncio.gather(
-        *(charger.run(args.duration, args.heartbeat) for charger in chargers),
+        *(charger.run(args.duration, args.heartbeat, **sessions) for charger in chargers),
         return_exceptions=True,
     )
     log = logging.getLogger("arthexis_bridge.simulator")
@@ -156,7 +219,16 @@ async def _simulate(args: argparse.Namespace) -> int:
             failed += 1
             log.error("%s failed: %s", charger.id, result)
     answered = sum(charger.answered for charger in chargers)
-    log.info("%d chargers, %d failed, %d calls answered", len(chargers), failed, answered)
+    completed = sum(charger.sessions_completed for charger in chargers)
+    refused = sum(charger.sessions_refused for charger in chargers)
+    log.info(
+        "%d chargers, %d failed, %d calls answered, %d sessions charged, %d refused",
+        len(chargers),
+        failed,
+        answered,
+        completed,
+        refused,
+    )
     return 1 if failed else 0
 
 
@@ -168,10 +240,55 @@ def _command_simulate(args: argparse.Namespace) -> int:
         return 130
 
 
+def _command_tags(args: argparse.Namespace) -> int:
+    try:
+        config = load_settings(args.config)
+        if args.tags_command == "add":
+            entry = auth.Entry(args.uid, auth.ACCEPTED, args.expires, args.parent)
+        elif args.tags_command == "block":
+            auth.check_id_tag(args.uid)
+    except (SettingsError, ValueError) as error:
+        print(f"arthexis-bridge tags: {error}", file=sys.stderr)
+        return 2
+    path = config.outbox_path
+    try:
+        db = state.connect(path)
+        try:
+            if args.tags_command == "add":
+                auth.put(db, entry)
+            elif args.tags_command == "block":
+                auth.block(db, args.uid)
+            entries = auth.entries(db)
+        finally:
+            db.close()
+    except (OSError, sqlite3.Error) as error:
+        print(f"arthexis-bridge tags: {path}: {error}", file=sys.stderr)
+        return 1
+    if args.tags_command == "list":
+        _print_tags(entries, config)
+    else:
+        [changed] = [e for e in entries if auth.tag_key(e.id_tag) == auth.tag_key(args.uid)]
+        _print_tags([changed], config)
+    return 0
+
+
+def _print_tags(entries: list[auth.Entry], config: settings.Settings) -> None:
+    rows = [("id tag", "status", "expires", "parent")]
+    rows += [(e.id_tag, e.status, e.expiry_date or "-", e.parent_id_tag or "-") for e in entries]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    print(f"tags not listed: {config.unknown_tags} (unknown_tags)")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return _command_run(args)
+    if args.command == "tags":
+        return _command_tags(args)
     return _command_simulate(args)
 
 

@@ -5,7 +5,9 @@ that is not ``/ocpp/<id>`` gets HTTP 404, and a charger offering no OCPP
 subprotocol the bridge speaks gets HTTP 400, before any OCPP frame is read.
 Once connected, the subprotocol picks the charge point class from
 :data:`~arthexis_bridge.protocols.SUBPROTOCOLS`. A charger that reconnects under
-the same id replaces its previous connection, which is closed.
+the same id replaces its previous connection, which is closed. A frame larger
+than ``max_frame_bytes`` closes its charger's connection with 1009 (message
+too big) before the bridge reads it; the other chargers do not notice.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from websockets.http11 import Request, Response
 from .outbox import Outbox
 from .protocols import SUBPROTOCOLS, ChargePointHandler
 from .settings import Settings
+from .state import State
 from .tasks import TaskSet
 
 logger = logging.getLogger(__name__)
@@ -80,10 +83,12 @@ class Server:
         self,
         settings: Settings,
         outbox: Outbox,
+        state: State,
         subprotocols: Mapping[str, type[ChargePointHandler]] = SUBPROTOCOLS,
     ) -> None:
         self._settings = settings
         self._outbox = outbox
+        self._state = state
         self._subprotocols = dict(subprotocols)
         self._chargers: dict[str, ChargerSession] = {}
         self._tasks = TaskSet(logger)
@@ -114,6 +119,7 @@ class Server:
             self._settings.port,
             subprotocols=list(self._subprotocols),
             process_request=self._check_request,
+            max_size=self._settings.max_frame_bytes,
         )
 
     async def close(self) -> None:
@@ -155,7 +161,7 @@ class Server:
         cp_id = charge_point_id(connection.request.path)
         protocol = connection.subprotocol
         charge_point = self._subprotocols[protocol](
-            cp_id, connection, outbox=self._outbox, settings=self._settings
+            cp_id, connection, outbox=self._outbox, state=self._state, settings=self._settings
         )
         session = ChargerSession(cp_id, protocol, connection, charge_point)
         previous = self._chargers.get(cp_id)
@@ -172,6 +178,12 @@ class Server:
             await charge_point.start()
         except ConnectionClosed as closed:
             outcome = str(closed)
+            if closed.sent is not None and closed.sent.code == CloseCode.MESSAGE_TOO_BIG:
+                logger.warning(
+                    "charger %s sent a frame over %d bytes (max_frame_bytes)",
+                    cp_id,
+                    self._settings.max_frame_bytes,
+                )
         except Exception as error:
             outcome = f"failed: {error!r}"
             logger.exception("charger %s: connection handler failed", cp_id)

@@ -47,6 +47,9 @@ class Settings:
     odoo: OdooSettings | None = None
     heartbeat_interval: int = 300
     sync_batch_size: int = 500
+    max_frame_bytes: int = 65536
+    unknown_tags: str = "reject"
+    id_tag_case_insensitive: bool = True
 
     @property
     def standalone(self) -> bool:
@@ -55,6 +58,7 @@ class Settings:
 
     @property
     def outbox_path(self) -> Path:
+        """The SQLite file: the outbox, and beside it the bridge's state (state.py)."""
         return self.data_dir / "bridge.sqlite3"
 
 
@@ -93,6 +97,28 @@ def _count(raw: object) -> int:
     return _integer(raw, 1, None, "expected a whole number, at least 1")
 
 
+def _frame_bytes(raw: object) -> int:
+    return _integer(raw, 1024, None, "expected a number of bytes, at least 1024")
+
+
+def _boolean(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = raw.strip().lower() if isinstance(raw, str) else None
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _accept_or_reject(raw: object) -> str:
+    text = raw.strip().lower() if isinstance(raw, str) else None
+    if text not in ("accept", "reject"):
+        raise ValueError("expected accept or reject")
+    return text
+
+
 def _path(raw: object) -> Path | None:
     text = _text(raw)
     return Path(text).expanduser() if text else None
@@ -128,7 +154,7 @@ OPTIONS: tuple[Option, ...] = (
         "ARTHEXIS_BRIDGE_DATA_DIR",
         _path,
         DEFAULT_DATA_DIR,
-        "directory of the SQLite store (bridge.sqlite3: the outbox)",
+        "directory of the SQLite store (bridge.sqlite3: outbox, transactions, id tags)",
     ),
     Option("odoo_url", "odoo.url", "ARTHEXIS_BRIDGE_ODOO_URL", _url, "", "Odoo to sync with"),
     Option("odoo_db", "odoo.db", "ARTHEXIS_BRIDGE_ODOO_DB", _text, "", "its database"),
@@ -163,6 +189,30 @@ OPTIONS: tuple[Option, ...] = (
         _count,
         "500",
         "events sent to Odoo per call",
+    ),
+    Option(
+        "max_frame_bytes",
+        "max_frame_bytes",
+        "ARTHEXIS_BRIDGE_MAX_FRAME_BYTES",
+        _frame_bytes,
+        "65536",
+        "largest frame a charger may send; a larger one closes its connection (1009)",
+    ),
+    Option(
+        "unknown_tags",
+        "unknown_tags",
+        "ARTHEXIS_BRIDGE_UNKNOWN_TAGS",
+        _accept_or_reject,
+        "reject",
+        "accept or reject an id tag the local cache does not know",
+    ),
+    Option(
+        "id_tag_case_insensitive",
+        "id_tag_case_insensitive",
+        "ARTHEXIS_BRIDGE_ID_TAG_CASE_INSENSITIVE",
+        _boolean,
+        "true",
+        "compare id tags upper-cased (events keep the tag as sent)",
     ),
 )
 

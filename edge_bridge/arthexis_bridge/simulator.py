@@ -1,9 +1,10 @@
 """Simulated OCPP 1.6J charge points, for tests, demos and load.
 
 A :class:`SimulatedCharger` connects to any central system at
-``<url_base>/<charge point id>`` and makes the calls a real charger makes. It
-uses the ``ocpp`` package, so what it sends is schema-valid, and the answers it
-gets are checked against the schemas too.
+``<url_base>/<charge point id>`` and makes the calls a real charger makes:
+boot, status, heartbeat, and charging sessions (authorize, start, meter values,
+stop). It uses the ``ocpp`` package, so what it sends is schema-valid, and the
+answers it gets are checked against the schemas too.
 """
 
 from __future__ import annotations
@@ -15,9 +16,19 @@ from typing import Any
 from urllib.parse import quote
 
 from ocpp.v16 import ChargePoint, call, call_result
-from ocpp.v16.enums import RegistrationStatus
+from ocpp.v16.datatypes import MeterValue, SampledValue
+from ocpp.v16.enums import (
+    AuthorizationStatus,
+    Location,
+    Measurand,
+    ReadingContext,
+    RegistrationStatus,
+    UnitOfMeasure,
+)
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+
+from .events import utc_timestamp
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +39,11 @@ class SimulatedCharger:
     """One simulated charge point.
 
     Use it as ``async with SimulatedCharger(url_base, "SIM-1") as charger:``,
-    then ``await charger.boot()``, ``status()``, ``heartbeat()``; or let
-    :meth:`run` do the usual day of a charger for a while.
+    then ``await charger.boot()``, ``status()``, ``heartbeat()``,
+    ``authorize()``, ``start_transaction()``, ``meter_values()``,
+    ``stop_transaction()``; or let :meth:`run` do the usual day of a charger
+    for a while. Its connectors charge at ``power_w`` watts, and each keeps an
+    energy register (Wh) that its sessions advance.
     """
 
     def __init__(
@@ -42,6 +56,7 @@ class SimulatedCharger:
         serial: str | None = None,
         firmware: str = "sim-0.1",
         response_timeout: float = 30,
+        power_w: float = 11_000,
     ) -> None:
         self.id = charge_point_id
         self.url = f"{url_base.rstrip('/')}/{quote(charge_point_id, safe='')}"
@@ -49,6 +64,12 @@ class SimulatedCharger:
         self.vendor, self.model, self.firmware = vendor, model, firmware
         self.serial = serial or charge_point_id
         self.response_timeout = response_timeout
+        self.power_w = power_w
+        #: Each connector's energy register, in Wh.
+        self.registers = dict.fromkeys(range(1, connectors + 1), 0)
+        #: Sessions run by :meth:`run`: charged to the end (or the deadline), and refused.
+        self.sessions_completed = 0
+        self.sessions_refused = 0
         #: The heartbeat interval the central system asked for at the last boot.
         self.heartbeat_interval: int | None = None
         #: Calls the central system answered with a CALLRESULT.
@@ -114,10 +135,129 @@ class SimulatedCharger:
     async def heartbeat(self) -> call_result.Heartbeat:
         return await self.call(call.Heartbeat())
 
-    async def run(self, duration: float, heartbeat_interval: float | None = None) -> None:
-        """Boot (again until accepted), report every connector Available, then heartbeat
-        every ``heartbeat_interval`` seconds (default: as told at boot) until ``duration``
-        seconds have passed. Connects and disconnects unless already connected.
+    async def authorize(self, id_tag: str) -> call_result.Authorize:
+        return await self.call(call.Authorize(id_tag=id_tag))
+
+    async def start_transaction(
+        self,
+        connector_id: int,
+        id_tag: str,
+        meter_start: int,
+        *,
+        timestamp: str | None = None,
+        reservation_id: int | None = None,
+    ) -> call_result.StartTransaction:
+        """Start a transaction (timestamp: now); the answer has its ``transaction_id``."""
+        return await self.call(
+            call.StartTransaction(
+                connector_id=connector_id,
+                id_tag=id_tag,
+                meter_start=meter_start,
+                timestamp=timestamp or utc_timestamp(),
+                reservation_id=reservation_id,
+            )
+        )
+
+    async def meter_values(
+        self,
+        connector_id: int,
+        transaction_id: int | None,
+        energy_wh: float,
+        power_w: float,
+        *,
+        timestamp: str | None = None,
+    ) -> call_result.MeterValues:
+        """Report two sampled values: the energy register (Wh) and the power (W)."""
+        return await self.call(
+            call.MeterValues(
+                connector_id=connector_id,
+                transaction_id=transaction_id,
+                meter_value=[meter_value(energy_wh, power_w, timestamp)],
+            )
+        )
+
+    async def stop_transaction(
+        self,
+        transaction_id: int,
+        meter_stop: int,
+        reason: str = "Local",
+        transaction_data: list | None = None,
+        *,
+        id_tag: str | None = None,
+        timestamp: str | None = None,
+    ) -> call_result.StopTransaction:
+        """Stop a transaction (timestamp: now); ``transaction_data``: MeterValue items."""
+        return await self.call(
+            call.StopTransaction(
+                meter_stop=meter_stop,
+                timestamp=timestamp or utc_timestamp(),
+                transaction_id=transaction_id,
+                reason=reason,
+                id_tag=id_tag,
+                transaction_data=transaction_data,
+            )
+        )
+
+    async def charge(
+        self,
+        connector_id: int,
+        id_tag: str,
+        energy_wh: float,
+        meter_interval: float,
+        deadline: float | None = None,
+    ) -> bool:
+        """One session as a charger runs it: authorize, Preparing, start, Charging, meter
+        values every ``meter_interval`` seconds at ``power_w`` until ``energy_wh`` is
+        delivered (or the loop time ``deadline`` comes), stop, Available.
+
+        Returns False if the tag was refused (a refused start is stopped DeAuthorized).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 1e9 if deadline is None else deadline
+        answer = await self.authorize(id_tag)
+        if answer.id_tag_info["status"] != AuthorizationStatus.accepted:
+            logger.info("%s: id tag %s refused: %s", self.id, id_tag, answer.id_tag_info)
+            return False
+        await self.status(connector_id, "Preparing")
+        meter = self.registers[connector_id]
+        start = await self.start_transaction(connector_id, id_tag, round(meter))
+        transaction_id = start.transaction_id
+        if start.id_tag_info["status"] != AuthorizationStatus.accepted:
+            logger.info(
+                "%s: transaction %s refused: %s", self.id, transaction_id, start.id_tag_info
+            )
+            await self.stop_transaction(transaction_id, round(meter), reason="DeAuthorized")
+            await self.status(connector_id, "Available")
+            return False
+        await self.status(connector_id, "Charging")
+        target = meter + energy_wh
+        step = self.power_w * meter_interval / 3600
+        while meter < target and await _sleep_until(loop, deadline, meter_interval):
+            meter = min(target, meter + step)
+            self.registers[connector_id] = meter
+            await self.meter_values(connector_id, transaction_id, meter, self.power_w)
+        await self.stop_transaction(transaction_id, round(meter), id_tag=id_tag)
+        await self.status(connector_id, "Available")
+        return True
+
+    async def run(
+        self,
+        duration: float,
+        heartbeat_interval: float | None = None,
+        *,
+        sessions: int = 0,
+        meter_interval: float = 60.0,
+        session_kwh: float = 10.0,
+        id_tag: str | None = None,
+    ) -> None:
+        """Boot (again until accepted), report every connector Available, run ``sessions``
+        charging sessions one after another on connectors 1, 2, ... in turn, then
+        heartbeat every ``heartbeat_interval`` seconds (default: as told at boot) until
+        ``duration`` seconds have passed; a session still charging then is stopped.
+
+        A session delivers ``session_kwh`` at ``power_w`` (see :meth:`charge`) with
+        ``id_tag`` (default: the charge point id, cut to 20 characters). Connects and
+        disconnects unless already connected.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + duration
@@ -135,12 +275,43 @@ class SimulatedCharger:
                 answer = await self.boot()
             for connector_id in range(1, self.connectors + 1):
                 await self.status(connector_id, "Available")
+            for number in range(sessions):
+                if loop.time() >= deadline:
+                    break
+                connector_id = number % self.connectors + 1
+                tag = id_tag or self.id[:20]
+                energy_wh = session_kwh * 1000
+                if await self.charge(connector_id, tag, energy_wh, meter_interval, deadline):
+                    self.sessions_completed += 1
+                else:
+                    self.sessions_refused += 1
             interval = heartbeat_interval or answer.interval
             while await _sleep_until(loop, deadline, interval):
                 await self.heartbeat()
         finally:
             if own_connection:
                 await self.close()
+
+
+def meter_value(energy_wh: float, power_w: float, timestamp: str | None = None) -> MeterValue:
+    """A reading of the energy register (Wh) and the power (W), now unless ``timestamp``."""
+
+    def sample(value: float, measurand: Measurand, unit: UnitOfMeasure) -> SampledValue:
+        return SampledValue(
+            value=f"{value:.3f}".rstrip("0").rstrip("."),
+            context=ReadingContext.sample_periodic,
+            measurand=measurand,
+            location=Location.outlet,
+            unit=unit,
+        )
+
+    return MeterValue(
+        timestamp=timestamp or utc_timestamp(),
+        sampled_value=[
+            sample(energy_wh, Measurand.energy_active_import_register, UnitOfMeasure.wh),
+            sample(power_w, Measurand.power_active_import, UnitOfMeasure.w),
+        ],
+    )
 
 
 async def _sleep_until(loop: asyncio.AbstractEventLoop, deadline: float, seconds: float) -> bool:

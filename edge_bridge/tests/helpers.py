@@ -1,4 +1,4 @@
-"""Helpers for the tests: read the outbox file directly, wait for a condition."""
+"""Helpers for the tests: raw OCPP calls, read the outbox file directly, wait for a condition."""
 
 import asyncio
 import json
@@ -31,3 +31,19 @@ async def eventually(condition, within=5.0, what="the condition"):
         if loop.time() > deadline:
             pytest.fail(f"waited {within} s for {what}")
         await asyncio.sleep(0.01)
+
+
+def base_url(bridge):
+    """The URL chargers of this bridge append /<charge point id> to."""
+    return f"ws://127.0.0.1:{bridge.port}/ocpp"
+
+
+async def send_frame(websocket, frame, within=5.0):
+    """Send a raw frame (text, or anything JSON-serializable) and return the decoded answer."""
+    await websocket.send(frame if isinstance(frame, str | bytes) else json.dumps(frame))
+    return json.loads(await asyncio.wait_for(websocket.recv(), within))
+
+
+async def call(websocket, unique_id, action, payload):
+    """Send a raw CALL and return the decoded answer."""
+    return await send_frame(websocket, [2, unique_id, action, payload])

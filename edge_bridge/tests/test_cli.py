@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from arthexis_bridge import auth
 from arthexis_bridge.settings import OPTIONS
+from arthexis_bridge.simulator import SimulatedCharger
 
 from .helpers import stored_events
 
@@ -131,3 +133,101 @@ async def test_simulate_exits_1_when_chargers_cannot_connect(command, bridge):
     _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 1
     assert b"SIM-0001 failed" in stderr
+
+
+async def run_command(command, *args, env=None):
+    """Run the command without blocking the event loop the test bridge serves on."""
+    process = await asyncio.create_subprocess_exec(
+        command,
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+async def test_tags_added_and_blocked_from_the_command_line_are_answered_by_a_running_bridge(
+    command, bridge, url, settings, tmp_path
+):
+    env = clean_environment(ARTHEXIS_BRIDGE_DATA_DIR=str(settings.data_dir))
+    config = tmp_path / "bridge.toml"
+    config.write_text(f'data_dir = "{settings.data_dir}"\n')
+    for args in [
+        ("add", "CAFE01", "--expires", "2099-01-01T01:00:00+01:00", "--parent", "GROUP"),
+        ("add", "OLD", "--expires", "2020-01-01T00:00:00Z"),
+        ("block", "BAD1"),
+    ]:
+        returncode, _, stderr = await run_command(command, "tags", *args, env=env)
+        assert returncode == 0, stderr
+    returncode, listing, _ = await run_command(
+        command, "tags", "list", "--config", str(config), env=clean_environment()
+    )
+    assert returncode == 0
+    assert listing.splitlines() == [
+        "id tag  status    expires                   parent",
+        "BAD1    Blocked   -                         -",
+        "CAFE01  Accepted  2099-01-01T00:00:00.000Z  GROUP",
+        "OLD     Accepted  2020-01-01T00:00:00.000Z  -",
+        "tags not listed: reject (unknown_tags)",
+    ]
+    async with SimulatedCharger(url, "CP-1") as charger:
+        assert (await charger.authorize("cafe01")).id_tag_info == {
+            "status": "Accepted",
+            "parent_id_tag": "GROUP",
+            "expiry_date": "2099-01-01T00:00:00.000Z",
+        }
+        assert (await charger.authorize("OLD")).id_tag_info["status"] == "Expired"
+        assert (await charger.authorize("BAD1")).id_tag_info["status"] == "Blocked"
+        assert (await charger.authorize("NOBODY")).id_tag_info["status"] == "Invalid"
+        returncode, _, _ = await run_command(command, "tags", "block", "CAFE01", env=env)
+        assert returncode == 0
+        assert (await charger.authorize("CAFE01")).id_tag_info["status"] == "Blocked"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("add", "X" * 21), "1 to 20 characters"),
+        (("add", "CAFE", "--expires", "soon"), "'soon' is not an ISO 8601 date and time"),
+        (("block", ""), "1 to 20 characters"),
+    ],
+)
+async def test_tags_refuses_what_it_cannot_store_with_exit_2(command, tmp_path, args, message):
+    env = clean_environment(ARTHEXIS_BRIDGE_DATA_DIR=str(tmp_path))
+    returncode, _, stderr = await run_command(command, "tags", *args, env=env)
+    assert returncode == 2
+    assert message in stderr
+
+
+async def test_simulate_runs_charging_sessions(command, bridge, url, settings):
+    await bridge.state.run(auth.put, auth.Entry("DRIVER"))
+    returncode, _, stderr = await run_command(
+        command,
+        "simulate",
+        "--url",
+        url,
+        "--connectors",
+        "1",
+        "--sessions",
+        "2",
+        "--meter-interval",
+        "0.01",
+        "--kwh",
+        "0.001",
+        "--id-tag",
+        "DRIVER",
+        "--duration",
+        "3",
+        "--heartbeat",
+        "10",
+    )
+    assert returncode == 0, stderr
+    assert "2 sessions charged, 0 refused" in stderr
+    events = stored_events(settings.outbox_path)
+    starts = [e["data"] for e in events if e["kind"] == "transaction_started"]
+    stops = [e["data"] for e in events if e["kind"] == "transaction_stopped"]
+    assert [s["transaction_id"] for s in starts] == [s["transaction_id"] for s in stops]
+    assert stops[0]["meter_stop"] == starts[1]["meter_start"] == 1  # Wh, rounded
+    assert sum(e["kind"] == "meter_values" for e in events) >= 2

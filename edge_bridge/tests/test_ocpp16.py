@@ -1,7 +1,6 @@
 """OCPP 1.6: every accepted frame is committed to the outbox before it is answered."""
 
 import asyncio
-import json
 import re
 import sqlite3
 from datetime import UTC, datetime
@@ -10,9 +9,10 @@ import pytest
 from ocpp.exceptions import InternalError
 from websockets.asyncio.client import connect
 
-from arthexis_bridge.simulator import SimulatedCharger
+from arthexis_bridge import auth
+from arthexis_bridge.simulator import SimulatedCharger, meter_value
 
-from .helpers import HEARTBEAT_INTERVAL, stored_events
+from .helpers import HEARTBEAT_INTERVAL, call, stored_events
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
@@ -21,12 +21,6 @@ def assert_current_time(text):
     assert ISO_Z.match(text), text
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     assert abs((datetime.now(UTC) - moment).total_seconds()) < 5
-
-
-async def call(websocket, unique_id, action, payload):
-    """Send a raw CALL and return the decoded answer."""
-    await websocket.send(json.dumps([2, unique_id, action, payload]))
-    return json.loads(await websocket.recv())
 
 
 async def test_boot_is_accepted_with_interval_and_time_and_recorded_before_the_answer(
@@ -128,7 +122,7 @@ async def test_status_notification_keeps_the_optional_fields_sent(bridge, url, s
         "info": "door open",
         "vendor_id": "com.acme",
         "vendor_error_code": "E17",
-        "timestamp": "2026-11-22T20:00:00Z",
+        "timestamp": "2026-11-22T20:00:00.000Z",
     }
 
 
@@ -138,7 +132,10 @@ async def test_status_notification_keeps_the_optional_fields_sent(bridge, url, s
         ({"chargePointVendor": "ACME"}, "ProtocolError"),  # chargePointModel missing
         ({"chargePointVendor": 7, "chargePointModel": "X"}, "TypeConstraintViolation"),
         ({"chargePointVendor": "A" * 21, "chargePointModel": "X"}, "TypeConstraintViolation"),
-        ({"chargePointVendor": "A", "chargePointModel": "X", "colour": "red"}, "FormatViolation"),
+        (
+            {"chargePointVendor": "A", "chargePointModel": "X", "colour": "red"},
+            "FormationViolation",
+        ),
     ],
 )
 async def test_schema_invalid_boot_gets_a_callerror_and_the_connection_keeps_working(
@@ -154,12 +151,6 @@ async def test_schema_invalid_boot_gets_a_callerror_and_the_connection_keeps_wor
     assert [event["kind"] for event in stored_events(settings.outbox_path)] == ["boot"]
 
 
-async def test_an_action_without_handler_yet_is_answered_not_implemented(bridge, url):
-    async with connect(f"{url}/CP-1", subprotocols=["ocpp1.6"]) as websocket:
-        answer = await call(websocket, "a1", "Authorize", {"idTag": "CAFE"})
-    assert answer[:3] == [4, "a1", "NotImplemented"]
-
-
 async def test_an_event_that_cannot_be_stored_is_not_acknowledged(bridge, url, settings):
     async with SimulatedCharger(url, "CP-1") as charger:
         await bridge.outbox.close()  # the disk is gone
@@ -167,3 +158,217 @@ async def test_an_event_that_cannot_be_stored_is_not_acknowledged(bridge, url, s
             await charger.boot()
     assert "CP-1" in caught.value.description
     assert "boot" in caught.value.description
+
+
+async def test_a_charging_session_is_answered_and_recorded_as_the_contract_says(
+    bridge, url, settings
+):
+    await bridge.state.run(auth.put, auth.Entry("CAFE01", expiry_date="2099-01-01T00:00:00Z"))
+    async with SimulatedCharger(url, "CP-1") as charger:
+        authorized = await charger.authorize("CAFE01")
+        started = await charger.start_transaction(
+            1, "CAFE01", 1000, timestamp="2026-11-22T20:00:00Z", reservation_id=7
+        )
+        transaction_id = started.transaction_id
+        await charger.meter_values(1, transaction_id, 1500, 11000, timestamp="2026-11-22T20:05:00Z")
+        stopped = await charger.stop_transaction(
+            transaction_id,
+            2000,
+            reason="EVDisconnected",
+            id_tag="CAFE01",
+            timestamp="2026-11-22T20:10:00Z",
+            transaction_data=[meter_value(2000, 0, "2026-11-22T20:10:00Z")],
+        )
+    accepted = {"status": "Accepted", "expiry_date": "2099-01-01T00:00:00.000Z"}
+    assert authorized.id_tag_info == accepted
+    assert started.id_tag_info == accepted
+    assert stopped.id_tag_info == accepted
+    assert isinstance(transaction_id, int)
+    decision = {"status": "Accepted", "source": "cache", "expiry_date": "2099-01-01T00:00:00.000Z"}
+    samples = [
+        {
+            "timestamp": "2026-11-22T20:05:00.000Z",
+            "value": "1500",
+            "measurand": "Energy.Active.Import.Register",
+            "unit": "Wh",
+            "context": "Sample.Periodic",
+            "location": "Outlet",
+            "format": "Raw",
+        },
+        {
+            "timestamp": "2026-11-22T20:05:00.000Z",
+            "value": "11000",
+            "measurand": "Power.Active.Import",
+            "unit": "W",
+            "context": "Sample.Periodic",
+            "location": "Outlet",
+            "format": "Raw",
+        },
+    ]
+    final = [dict(s, timestamp="2026-11-22T20:10:00.000Z") for s in samples]
+    final[0]["value"], final[1]["value"] = "2000", "0"
+    assert [(e["kind"], e["data"]) for e in stored_events(settings.outbox_path)] == [
+        ("authorize", {"id_tag": "CAFE01", "decision": decision}),
+        (
+            "transaction_started",
+            {
+                "transaction_id": str(transaction_id),
+                "connector_id": 1,
+                "id_tag": "CAFE01",
+                "meter_start": 1000,
+                "timestamp": "2026-11-22T20:00:00.000Z",
+                "reservation_id": 7,
+                "decision": decision,
+            },
+        ),
+        (
+            "meter_values",
+            {"connector_id": 1, "transaction_id": str(transaction_id), "samples": samples},
+        ),
+        (
+            "transaction_stopped",
+            {
+                "transaction_id": str(transaction_id),
+                "meter_stop": 2000,
+                "timestamp": "2026-11-22T20:10:00.000Z",
+                "reason": "EVDisconnected",
+                "id_tag": "CAFE01",
+                "samples": final,
+            },
+        ),
+    ]
+
+
+async def test_meter_values_keep_what_was_sent_and_fill_the_spec_defaults(bridge, url, settings):
+    # Wh is the default unit of energy measurands only; a power value without a unit has none.
+    payload = {
+        "connectorId": 2,
+        "meterValue": [
+            {
+                "timestamp": "2026-11-22T21:00:00.5+01:00",
+                "sampledValue": [
+                    {"value": "12.5"},
+                    {"value": "7.2", "measurand": "Power.Active.Import"},
+                    {
+                        "value": "230.1",
+                        "measurand": "Voltage",
+                        "unit": "V",
+                        "phase": "L1-N",
+                        "context": "Sample.Clock",
+                        "location": "Inlet",
+                        "format": "Raw",
+                    },
+                ],
+            }
+        ],
+    }
+    async with connect(f"{url}/CP-1", subprotocols=["ocpp1.6"]) as websocket:
+        assert await call(websocket, "m1", "MeterValues", payload) == [3, "m1", {}]
+    [event] = stored_events(settings.outbox_path)
+    assert event["kind"] == "meter_values"
+    at = "2026-11-22T20:00:00.500Z"
+    assert event["data"] == {
+        "connector_id": 2,
+        "samples": [
+            {
+                "timestamp": at,
+                "value": "12.5",
+                "measurand": "Energy.Active.Import.Register",
+                "unit": "Wh",
+                "context": "Sample.Periodic",
+                "location": "Outlet",
+                "format": "Raw",
+            },
+            {
+                "timestamp": at,
+                "value": "7.2",
+                "measurand": "Power.Active.Import",
+                "context": "Sample.Periodic",
+                "location": "Outlet",
+                "format": "Raw",
+            },
+            {
+                "timestamp": at,
+                "value": "230.1",
+                "measurand": "Voltage",
+                "unit": "V",
+                "phase": "L1-N",
+                "context": "Sample.Clock",
+                "location": "Inlet",
+                "format": "Raw",
+            },
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("action", "payload", "answer", "kind", "data"),
+    [
+        (
+            "DataTransfer",
+            {"vendorId": "com.acme", "messageId": "hello", "data": '{"a": 1}'},
+            {"status": "UnknownVendorId"},
+            "data_transfer",
+            {
+                "vendor_id": "com.acme",
+                "message_id": "hello",
+                "data": '{"a": 1}',
+                "status": "UnknownVendorId",
+            },
+        ),
+        (
+            "DataTransfer",
+            {"vendorId": "com.acme"},
+            {"status": "UnknownVendorId"},
+            "data_transfer",
+            {"vendor_id": "com.acme", "status": "UnknownVendorId"},
+        ),
+        (
+            "DiagnosticsStatusNotification",
+            {"status": "Uploaded"},
+            {},
+            "diagnostics_status",
+            {"status": "Uploaded"},
+        ),
+        (
+            "FirmwareStatusNotification",
+            {"status": "Installing"},
+            {},
+            "firmware_status",
+            {"status": "Installing"},
+        ),
+    ],
+)
+async def test_notifications_and_data_transfer_are_answered_and_recorded(
+    bridge, url, settings, action, payload, answer, kind, data
+):
+    async with connect(f"{url}/CP-1", subprotocols=["ocpp1.6"]) as websocket:
+        assert await call(websocket, "n1", action, payload) == [3, "n1", answer]
+    [event] = stored_events(settings.outbox_path)
+    assert (event["kind"], event["data"]) == (kind, data)
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "2026-11-22T20:00:00.123Z",
+        "2026-11-22T22:00:00.123+02:00",
+        "2026-11-22T20:00:00.1234567Z",
+        "2026-11-22T15:00:00.123999-05:00",
+    ],
+)
+async def test_charger_times_reach_the_events_in_utc_with_z(bridge, url, settings, sent):
+    payload = {"connectorId": 1, "status": "Available", "errorCode": "NoError", "timestamp": sent}
+    async with connect(f"{url}/CP-1", subprotocols=["ocpp1.6"]) as websocket:
+        assert await call(websocket, "s1", "StatusNotification", payload) == [3, "s1", {}]
+    [event] = stored_events(settings.outbox_path)
+    assert event["data"]["timestamp"] == "2026-11-22T20:00:00.123Z"
+
+
+async def test_a_transaction_the_state_cannot_record_is_not_acknowledged(bridge, url, settings):
+    async with SimulatedCharger(url, "CP-1") as charger:
+        await bridge.state.close()  # the disk is gone
+        with pytest.raises(InternalError) as caught:
+            await charger.start_transaction(1, "CAFE01", 0)
+    assert "CP-1" in caught.value.description
+    assert stored_events(settings.outbox_path) == []

@@ -133,3 +133,41 @@ def test_missing_or_invalid_config_file_is_a_clear_error(tmp_path):
         load_settings(tmp_path / "nowhere.toml", {})
     with pytest.raises(SettingsError, match="not valid TOML"):
         load_settings(write(tmp_path, "port = \n"), {})
+
+
+def test_frame_size_and_id_tag_settings_have_safe_defaults():
+    settings = load_settings(environ={})
+    assert settings.max_frame_bytes == 65536
+    assert settings.unknown_tags == "reject"
+    assert settings.id_tag_case_insensitive is True
+
+
+def test_frame_size_and_id_tag_settings_from_toml_and_environment(tmp_path):
+    path = write(
+        tmp_path,
+        'max_frame_bytes = 131072\nunknown_tags = "accept"\nid_tag_case_insensitive = false\n',
+    )
+    from_file = load_settings(path, {})
+    assert (from_file.max_frame_bytes, from_file.unknown_tags) == (131072, "accept")
+    assert from_file.id_tag_case_insensitive is False
+    environ = {
+        "ARTHEXIS_BRIDGE_MAX_FRAME_BYTES": "2048",
+        "ARTHEXIS_BRIDGE_UNKNOWN_TAGS": "Reject",
+        "ARTHEXIS_BRIDGE_ID_TAG_CASE_INSENSITIVE": "yes",
+    }
+    from_env = load_settings(path, environ)
+    assert (from_env.max_frame_bytes, from_env.unknown_tags) == (2048, "reject")
+    assert from_env.id_tag_case_insensitive is True
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("ARTHEXIS_BRIDGE_MAX_FRAME_BYTES", "100", "a number of bytes, at least 1024"),
+        ("ARTHEXIS_BRIDGE_UNKNOWN_TAGS", "maybe", "accept or reject"),
+        ("ARTHEXIS_BRIDGE_ID_TAG_CASE_INSENSITIVE", "sometimes", "true or false"),
+    ],
+)
+def test_bad_frame_size_and_id_tag_settings_say_what_to_fix(variable, value, expected):
+    with pytest.raises(SettingsError, match=f"{variable} is '{value}': expected {expected}"):
+        load_settings(environ={variable: value})

@@ -59,6 +59,7 @@ class OcppMeterValue(models.Model):
                 number = float(raw)
             except (TypeError, ValueError):
                 number = 0.0  # signed data: the raw value is what counts
+            measurand = sample.get("measurand") or ENERGY_REGISTER
             rows.append(
                 {
                     "transaction_id": session.id or None,
@@ -66,10 +67,11 @@ class OcppMeterValue(models.Model):
                     "connector_number": connector_number or 0,
                     "company_id": charger.company_id.id,
                     "timestamp": parse_time(sample["timestamp"]) if sample.get("timestamp") else at,
-                    "measurand": sample.get("measurand") or ENERGY_REGISTER,
+                    "measurand": measurand,
                     "value": number,
                     "raw_value": str(raw),
-                    "unit": sample.get("unit") or "Wh",
+                    "unit": sample.get("unit")
+                    or ("Wh" if measurand.startswith("Energy.") else None),
                     "phase": sample.get("phase"),
                     "context": sample.get("context"),
                     "location": sample.get("location"),

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from ..outbox import Outbox
     from ..settings import Settings
+    from ..state import State
 
 
 class ChargePointHandler(Protocol):
@@ -30,6 +31,7 @@ class ChargePointHandler(Protocol):
         connection: ServerConnection,
         *,
         outbox: Outbox,
+        state: State,
         settings: Settings,
     ) -> None: ...
 

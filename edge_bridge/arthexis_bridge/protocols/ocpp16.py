@@ -1,30 +1,55 @@
 """OCPP 1.6J: the charge point as the central system sees it.
 
-Each handler turns the frame into a protocol-neutral event, commits it to the
-outbox, and only then answers, so nothing acknowledged is ever lost. Handlers
-touch only local state: the ``ocpp`` package awaits them one at a time per
-connection, and a charger must not wait on Odoo. Schema validation and the
-CALLERRORs it calls for come from the ``ocpp`` package.
+Every frame goes through the frame layer first (:meth:`ChargePoint.route_message`
+and ``frames.py``): what is not a valid CALL of an action the bridge takes gets
+the CALLERROR 1.6 names, and the connection goes on. Each handler then turns
+the CALL into a protocol-neutral event, commits it to the outbox, and only then
+answers, so nothing acknowledged is ever lost. Handlers touch only local state
+(the outbox and ``state.py``): the ``ocpp`` package awaits them one at a time
+per connection, and a charger must not wait on Odoo.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from ocpp.exceptions import InternalError
+from ocpp.messages import Call
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint as BaseChargePoint
 from ocpp.v16 import call_result
-from ocpp.v16.enums import Action, RegistrationStatus
+from ocpp.v16.datatypes import IdTagInfo
+from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, RegistrationStatus
 
-from .. import events
+from .. import auth, events, transactions
+from ..auth import Decision
 from ..outbox import OutboxError
+from ..state import StateError
+from . import frames
 
 if TYPE_CHECKING:
     from websockets.asyncio.server import ServerConnection
 
     from ..outbox import Outbox
     from ..settings import Settings
+    from ..state import State
+
+logger = logging.getLogger(__name__)
+
+# The spec's defaults for a sampledValue's optional fields (docs/events.md, samples);
+# the unit defaults to Wh only for energy measurands.
+SAMPLE_DEFAULTS = {
+    "measurand": "Energy.Active.Import.Register",
+    "context": "Sample.Periodic",
+    "location": "Outlet",
+    "format": "Raw",
+}
+
+
+def handles(action: Action) -> Any:
+    """Route ``action`` to the method; route_message has checked its payload already."""
+    return on(action, skip_schema_validation=True)
 
 
 class ChargePoint(BaseChargePoint):
@@ -38,11 +63,55 @@ class ChargePoint(BaseChargePoint):
         connection: ServerConnection,
         *,
         outbox: Outbox,
+        state: State,
         settings: Settings,
     ) -> None:
         super().__init__(charge_point_id, connection)
         self._outbox = outbox
+        self._state = state
         self._settings = settings
+        self._policy = auth.Policy(
+            accept_unknown=settings.unknown_tags == "accept",
+            case_insensitive=settings.id_tag_case_insensitive,
+        )
+
+    async def route_message(self, raw_msg: str | bytes) -> None:
+        """Check the frame and its payload, then route a CALL to its handler.
+
+        A problem the frame layer finds is answered with its CALLERROR when the
+        frame's message id can be read, and logged either way. Answers to our
+        own calls go to the call waiting for them; others are dropped, so a
+        charger cannot fill the queue with answers nobody waits for.
+        """
+        try:
+            message = frames.parse(raw_msg)
+            if isinstance(message, Call):
+                frames.check_call(message, self.route_map)
+        except frames.FrameError as refused:
+            await self._refuse(refused, raw_msg)
+            return
+        if isinstance(message, Call):
+            await self._handle_call(message)
+        elif self._call_lock.locked():  # the base class holds it while a call of ours waits
+            self._response_queue.put_nowait(message)
+        else:
+            logger.warning(
+                "charger %s: ignored an answer to no call of ours (message %s)",
+                self.id,
+                message.unique_id,
+            )
+
+    async def _refuse(self, refused: frames.FrameError, raw_msg: str | bytes) -> None:
+        if refused.unique_id is None:
+            # Our choice: no answer. 1.6 defines none for a frame whose message id
+            # cannot be read, and a CALLERROR must echo that id (see frames.py).
+            logger.warning(
+                "charger %s: %s; no message id to answer, frame %.200r", self.id, refused, raw_msg
+            )
+            return
+        code = refused.error.code
+        logger.warning("charger %s, message %s: %s: %s", self.id, refused.unique_id, code, refused)
+        await self._send(refused.call_error().to_json())
 
     async def record(self, kind: str, data: dict[str, Any], message_id: str) -> None:
         """Commit the event for this frame; a failure becomes an InternalError CALLERROR."""
@@ -55,7 +124,18 @@ class ChargePoint(BaseChargePoint):
                 details={"cause": str(error)},
             ) from error
 
-    @on(Action.boot_notification)
+    async def use_state(self, message_id: str, function: Any, *args: Any) -> Any:
+        """Run a function of auth.py or transactions.py; a failure becomes an InternalError."""
+        try:
+            return await self._state.run(function, *args)
+        except StateError as error:
+            raise InternalError(
+                description=f"charger {self.id}, message {message_id}: "
+                "the bridge cannot read or write its state; send it again",
+                details={"cause": str(error)},
+            ) from error
+
+    @handles(Action.boot_notification)
     async def on_boot_notification(
         self,
         charge_point_vendor: str,
@@ -87,12 +167,12 @@ class ChargePoint(BaseChargePoint):
             status=RegistrationStatus.accepted,
         )
 
-    @on(Action.heartbeat)
+    @handles(Action.heartbeat)
     async def on_heartbeat(self, call_unique_id: str) -> call_result.Heartbeat:
         await self.record(events.HEARTBEAT, {}, call_unique_id)
         return call_result.Heartbeat(current_time=events.utc_timestamp())
 
-    @on(Action.status_notification)
+    @handles(Action.status_notification)
     async def on_status_notification(
         self,
         connector_id: int,
@@ -111,7 +191,168 @@ class ChargePoint(BaseChargePoint):
             "info": info,
             "vendor_id": vendor_id,
             "vendor_error_code": vendor_error_code,
-            "timestamp": timestamp,
+            "timestamp": _time(timestamp),
         }
         await self.record(events.STATUS, data, call_unique_id)
         return call_result.StatusNotification()
+
+    @handles(Action.authorize)
+    async def on_authorize(self, id_tag: str, call_unique_id: str) -> call_result.Authorize:
+        decision = await self.use_state(
+            call_unique_id, transactions.authorize, id_tag, self._policy
+        )
+        data = {"id_tag": id_tag, "decision": decision.as_data(), "anomaly": decision.anomaly()}
+        await self.record(events.AUTHORIZE, data, call_unique_id)
+        return call_result.Authorize(id_tag_info=_id_tag_info(decision))
+
+    @handles(Action.start_transaction)
+    async def on_start_transaction(
+        self,
+        connector_id: int,
+        id_tag: str,
+        meter_start: int,
+        timestamp: str,
+        call_unique_id: str,
+        reservation_id: int | None = None,
+    ) -> call_result.StartTransaction:
+        timestamp = _time(timestamp)
+        started = await self.use_state(
+            call_unique_id,
+            transactions.start,
+            self.id,
+            connector_id,
+            id_tag,
+            meter_start,
+            timestamp,
+            self._policy,
+        )
+        if started.superseded:
+            logger.warning(
+                "charger %s: transaction %s was still active on connector %d; "
+                "transaction %d replaces it",
+                self.id,
+                ", ".join(map(str, started.superseded)),
+                connector_id,
+                started.transaction_id,
+            )
+        data = {
+            "transaction_id": str(started.transaction_id),
+            "connector_id": connector_id,
+            "id_tag": id_tag,
+            "meter_start": meter_start,
+            "timestamp": timestamp,
+            "reservation_id": reservation_id,
+            "decision": started.decision.as_data(),
+            "anomaly": started.decision.anomaly(),
+        }
+        await self.record(events.TRANSACTION_STARTED, data, call_unique_id)
+        return call_result.StartTransaction(
+            transaction_id=started.transaction_id, id_tag_info=_id_tag_info(started.decision)
+        )
+
+    @handles(Action.meter_values)
+    async def on_meter_values(
+        self,
+        connector_id: int,
+        meter_value: list[dict[str, Any]],
+        call_unique_id: str,
+        transaction_id: int | None = None,
+    ) -> call_result.MeterValues:
+        data = {
+            "connector_id": connector_id,
+            "transaction_id": None if transaction_id is None else str(transaction_id),
+            "samples": _samples(meter_value),
+        }
+        await self.record(events.METER_VALUES, data, call_unique_id)
+        return call_result.MeterValues()
+
+    @handles(Action.stop_transaction)
+    async def on_stop_transaction(
+        self,
+        meter_stop: int,
+        timestamp: str,
+        transaction_id: int,
+        call_unique_id: str,
+        reason: str | None = None,
+        id_tag: str | None = None,
+        transaction_data: list[dict[str, Any]] | None = None,
+    ) -> call_result.StopTransaction:
+        stopped = await self.use_state(
+            call_unique_id, transactions.stop, self.id, transaction_id, id_tag, self._policy
+        )
+        data = {
+            "transaction_id": str(transaction_id),
+            "meter_stop": meter_stop,
+            "timestamp": _time(timestamp),
+            "reason": reason or "Local",
+            "id_tag": id_tag,
+            "samples": None if transaction_data is None else _samples(transaction_data),
+        }
+        if stopped.unknown:
+            logger.warning("charger %s stops an unknown transaction: %s", self.id, stopped.unknown)
+            data["anomaly"] = events.anomaly(events.UNKNOWN_TRANSACTION, stopped.unknown)
+        await self.record(events.TRANSACTION_STOPPED, data, call_unique_id)
+        if stopped.decision is None:
+            return call_result.StopTransaction()
+        if stopped.unknown:
+            # Nothing to refuse: the charger has stopped already, and the contract
+            # (docs/events.md) has the stop answered Accepted and reviewed in Odoo.
+            return call_result.StopTransaction(IdTagInfo(AuthorizationStatus.accepted))
+        return call_result.StopTransaction(_id_tag_info(stopped.decision))
+
+    @handles(Action.data_transfer)
+    async def on_data_transfer(
+        self,
+        vendor_id: str,
+        call_unique_id: str,
+        message_id: str | None = None,
+        data: str | None = None,
+    ) -> call_result.DataTransfer:
+        # The bridge takes no vendor extension yet: every vendor id is unknown to it.
+        status = DataTransferStatus.unknown_vendor_id
+        event = {"vendor_id": vendor_id, "message_id": message_id, "data": data, "status": status}
+        await self.record(events.DATA_TRANSFER, event, call_unique_id)
+        return call_result.DataTransfer(status=status)
+
+    @handles(Action.diagnostics_status_notification)
+    async def on_diagnostics_status_notification(
+        self, status: str, call_unique_id: str
+    ) -> call_result.DiagnosticsStatusNotification:
+        await self.record(events.DIAGNOSTICS_STATUS, {"status": status}, call_unique_id)
+        return call_result.DiagnosticsStatusNotification()
+
+    @handles(Action.firmware_status_notification)
+    async def on_firmware_status_notification(
+        self, status: str, call_unique_id: str
+    ) -> call_result.FirmwareStatusNotification:
+        await self.record(events.FIRMWARE_STATUS, {"status": status}, call_unique_id)
+        return call_result.FirmwareStatusNotification()
+
+
+def _time(timestamp: str | None) -> str | None:
+    """A time of the charger's, normalized (the frame layer has checked it parses)."""
+    return None if timestamp is None else events.normalize_time(timestamp)
+
+
+def _id_tag_info(decision: Decision) -> IdTagInfo:
+    return IdTagInfo(
+        status=AuthorizationStatus(decision.status),
+        parent_id_tag=decision.parent_id_tag,
+        expiry_date=decision.expiry_date,
+    )
+
+
+def _samples(meter_values: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One sample per sampledValue, with the spec's defaults filled in (docs/events.md)."""
+    samples = []
+    for meter_value in meter_values:
+        for sampled_value in meter_value["sampled_value"]:
+            sample = {
+                "timestamp": events.normalize_time(meter_value["timestamp"]),
+                **SAMPLE_DEFAULTS,
+                **sampled_value,
+            }
+            if "unit" not in sample and sample["measurand"].startswith("Energy."):
+                sample["unit"] = "Wh"
+            samples.append(sample)
+    return samples
