@@ -88,15 +88,38 @@ class BridgeProcess:
         self.url = f"ws://127.0.0.1:{self.port}/ocpp"
         self.proc = None
 
+    @property
+    def _env(self):
+        return {
+            **self.env,
+            "ARTHEXIS_BRIDGE_HOST": "127.0.0.1",
+            "ARTHEXIS_BRIDGE_PORT": str(self.port),
+            "ARTHEXIS_BRIDGE_DATA_DIR": str(self.data_dir),
+        }
+
+    @property
+    def _exe(self):
+        return shutil.which("arthexis-bridge", path=str(Path(sys.executable).parent))
+
     def start(self):
-        env = {**self.env, "ARTHEXIS_BRIDGE_HOST": "127.0.0.1"}
-        env["ARTHEXIS_BRIDGE_PORT"] = str(self.port)
-        env["ARTHEXIS_BRIDGE_DATA_DIR"] = str(self.data_dir)
         log = open(LOGS / "e2e-bridge.log", "a")  # closed when the process stops
-        exe = shutil.which("arthexis-bridge", path=str(Path(sys.executable).parent))
-        self.proc = subprocess.Popen([exe, "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [self._exe, "run"], env=self._env, stdout=log, stderr=subprocess.STDOUT
+        )
         self.proc.log = log
         wait_for(self._listening, 30, "the bridge to listen")
+
+    def cli(self, *args):
+        """Run another arthexis-bridge command on this bridge's settings and data."""
+        return subprocess.run(
+            [self._exe, *args], env=self._env, check=True, capture_output=True, text=True
+        )
+
+    def kill(self):
+        """SIGKILL: no shutdown, no flush, as when power is cut or the OOM killer strikes."""
+        self.proc.kill()
+        self.proc.wait(30)
+        self.proc.log.close()
 
     def _listening(self):
         assert self.proc.poll() is None, "the bridge exited; see var/test-logs/e2e-bridge.log"

@@ -1,0 +1,37 @@
+"""A charging session through the edge bridge, priced later in Odoo, starts here."""
+
+import asyncio
+import uuid
+
+from arthexis_bridge.simulator import SimulatedCharger
+from tests.harness.wait import wait_for
+
+TAG = "04E2A1B2C3D4E5"
+
+
+def session_in_odoo(odoo, cp_id):
+    rows = odoo.call(
+        "ocpp.transaction",
+        "search_read",
+        [("charger_id.charge_point_id", "=", cp_id)],
+        fields=["state", "id_tag", "energy_kwh", "auth_source", "stop_reason", "meter_value_ids"],
+    )
+    return rows[0] if rows and rows[0]["state"] != "active" else None
+
+
+async def test_a_whole_session_arrives_with_its_energy_and_meter_values(odoo, bridge):
+    bridge.cli("tags", "add", TAG)  # a standalone tag list until Odoo feeds the cache
+    cp_id = f"E2E-{uuid.uuid4().hex[:6]}"
+    # 36 kW and a 0.1 s meter interval: 1 Wh per reading, 20 readings.
+    async with SimulatedCharger(bridge.url, cp_id, connectors=1, power_w=36_000) as charger:
+        await charger.boot()
+        assert await charger.charge(1, TAG, energy_wh=20, meter_interval=0.1)
+
+    session = await asyncio.to_thread(
+        wait_for, lambda: session_in_odoo(odoo, cp_id), 30, "the completed session in Odoo"
+    )
+    assert session["state"] == "completed"
+    assert (session["id_tag"], session["auth_source"]) == (TAG, "cache")
+    assert abs(session["energy_kwh"] - 0.020) < 1e-6
+    # Each reading carries energy and power: both are kept.
+    assert len(session["meter_value_ids"]) >= 2 * 19
