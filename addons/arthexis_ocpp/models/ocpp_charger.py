@@ -1,6 +1,10 @@
+import base64
+import io
 import string
 from datetime import timedelta
+from urllib.parse import quote
 
+import qrcode
 from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
@@ -40,6 +44,9 @@ STATUS_COLOURS = {
     "Unavailable": "secondary",
     "Faulted": "danger",
 }
+
+# The public page lists this many of the latest completed sessions.
+PUBLIC_SESSIONS = 10
 
 
 class OcppCharger(models.Model):
@@ -270,3 +277,96 @@ class OcppCharger(models.Model):
                         max=CHARGE_POINT_ID_MAX,
                     )
                 )
+
+    # The public page and its QR code label.
+
+    public_url = fields.Char(
+        "Public page",
+        compute="_compute_public_url",
+        help="The charger's public page, /charger/<id>; it answers only while Public is set.",
+    )
+    public_qr_code = fields.Image(
+        "QR code", compute="_compute_public_qr_code", help="A QR code of the public page URL."
+    )
+
+    @api.depends("charge_point_id")
+    def _compute_public_url(self):
+        for charger in self:
+            charger.public_url = charger._public_url()
+
+    @api.depends("public_url")
+    def _compute_public_qr_code(self):
+        for charger in self:
+            url = charger.public_url
+            charger.public_qr_code = base64.b64encode(self._qr_png(url)) if url else False
+
+    def _public_url(self):
+        """The absolute URL of the public page: base URL + /charger/<quoted id>."""
+        self.ensure_one()
+        if not self.charge_point_id:
+            return False
+        # The id may hold any printable character but '/', e.g. '#' or '?': quote them all.
+        return f"{self.get_base_url()}/charger/{quote(self.charge_point_id, safe='')}"
+
+    @api.model
+    def _qr_png(self, data):
+        """A PNG (bytes) of a QR code of ``data``, readable from a printed label."""
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10)
+        code.add_data(data)
+        code.make(fit=True)
+        stream = io.BytesIO()
+        code.make_image().save(stream, format="PNG")
+        return stream.getvalue()
+
+    @api.model
+    def _public_charger(self, charge_point_id):
+        """The active, public charger with this id, or no record."""
+        return self.with_context(active_test=True).search(
+            [("charge_point_id", "=", charge_point_id), ("public", "=", True)], limit=1
+        )
+
+    def _public_summary(self):
+        """What the public page shows, as plain values.
+
+        Only the charger's name, city, statuses, energy and the date, duration and
+        energy of recent sessions: never tags, people, transaction ids, nodes or
+        companies, so the page cannot show what it is not given.
+        """
+        self.ensure_one()
+        status_labels = dict(self._fields["status"]._description_selection(self.env))
+        Connector = self.env["ocpp.connector"]
+        connector_labels = dict(Connector._fields["status"]._description_selection(self.env))
+        Session = self.env["ocpp.transaction"]
+        completed = [("charger_id", "=", self.id), ("state", "=", "completed")]
+        [(energy,)] = Session._read_group(completed, aggregates=["energy_kwh:sum"])
+        sessions = Session.search(
+            completed, order="start_time desc, id desc", limit=PUBLIC_SESSIONS
+        )
+        return {
+            "name": self.display_name,
+            "charge_point_id": self.charge_point_id,
+            "city": self.address_id.city or "",
+            "country": self.address_id.country_id.name or "",
+            "status": status_labels.get(self.status, self.status or ""),
+            "colour": STATUS_COLOURS.get(self.status, "secondary"),
+            "is_online": self.is_online,
+            "connectors": [
+                {
+                    "number": connector.connector_number,
+                    "status": connector_labels.get(connector.status) or status_labels["Unknown"],
+                    "colour": STATUS_COLOURS.get(connector.status, "secondary"),
+                    "since": connector.status_at,
+                }
+                for connector in self.connector_ids.filtered("connector_number")
+            ],
+            "energy_kwh": energy or 0.0,
+            "sessions": [
+                {
+                    "start": session.start_time,
+                    "duration_hours": session.duration_hours,
+                    "energy_kwh": session.energy_kwh,
+                }
+                for session in sessions
+            ],
+            "url": self.public_url,
+        }
