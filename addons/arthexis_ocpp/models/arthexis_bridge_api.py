@@ -4,6 +4,10 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from ..tools import parse_time
+from .ocpp_status import CONNECTOR_STATUSES, ERROR_CODES
+
+CONNECTOR_STATUS_VALUES = {value for value, _label in CONNECTOR_STATUSES}
+ERROR_CODE_VALUES = {value for value, _label in ERROR_CODES}
 
 _logger = logging.getLogger(__name__)
 
@@ -65,9 +69,17 @@ class ArthexisBridgeApi(models.AbstractModel):
         # Meter values are most of the traffic: they take a bulk path. Nothing else
         # depends on them, so applying them after the other events keeps every
         # charger's facts in order (a session starts before its samples land).
-        samples = [e for e in fresh if e.get("kind") == "meter_values"]
-        records = [self._apply(e, node) for e in fresh if e.get("kind") != "meter_values"]
-        records += self.env["ocpp.meter.value"].sudo()._ingest_events(samples, node)
+        # Heartbeats only move times forward, so they too are applied together.
+        bulk = {"meter_values": [], "heartbeat": [], "status": []}
+        records = []
+        for event in fresh:
+            if event.get("kind") in bulk:
+                bulk[event["kind"]].append(event)
+            else:
+                records.append(self._apply(event, node))
+        records += self._ingest_heartbeats(bulk["heartbeat"], node)
+        records += self._ingest_statuses(bulk["status"], node)
+        records += self.env["ocpp.meter.value"].sudo()._ingest_events(bulk["meter_values"], node)
         Event._record(records)
         # Open charger dashboards reload themselves; they read through access rules.
         self.env["bus.bus"]._sendone(
@@ -104,6 +116,96 @@ class ArthexisBridgeApi(models.AbstractModel):
         ]
 
     @api.model
+    def _chargers_of(self, events):
+        """The known chargers of these events, by charge point id, in one query."""
+        cp_ids = list({e.get("charger") for e in events if isinstance(e.get("charger"), str)})
+        Charger = self.env["ocpp.charger"].sudo().with_context(active_test=False)
+        return {c.charge_point_id: c for c in Charger.search([("charge_point_id", "in", cp_ids)])}
+
+    @api.model
+    def _ingest_heartbeats(self, events, node):
+        """Apply heartbeat events together: one write per charger; return their ledger values."""
+        chargers = self._chargers_of(events)
+        records = []
+        for event in events:
+            values = self._ledger_values(event, node)
+            try:
+                values["event_at"] = parse_time(event.get("at"))
+                charger = self._charger_for(event, node, chargers)
+                values.update(charger_id=charger.id, company_id=charger.company_id.id)
+            except (ValueError, TypeError, KeyError) as error:
+                _logger.warning("bridge event %s (heartbeat) not applied: %s", event["id"], error)
+                values.update(state="error", error=str(error))
+            records.append(values)
+        self._mark_seen(records, chargers, ("last_heartbeat", "last_seen"))
+        return records
+
+    @api.model
+    def _ingest_statuses(self, events, node):
+        """Apply status events together: each connector takes its newest report.
+
+        A late, older report never hides a newer one. Returns the ledger values.
+        """
+        chargers = self._chargers_of(events)
+        records, newest = [], {}
+        for event in events:
+            values = self._ledger_values(event, node)
+            try:
+                at = values["event_at"] = parse_time(event.get("at"))
+                data = event.get("data") or {}
+                report = self._status_values(data, at)
+                charger = self._charger_for(event, node, chargers)
+                key = (charger, data["connector_id"])
+                if key not in newest or report["status_at"] >= newest[key]["status_at"]:
+                    newest[key] = report
+                values.update(charger_id=charger.id, company_id=charger.company_id.id)
+            except (ValueError, TypeError, KeyError) as error:
+                _logger.warning("bridge event %s (status) not applied: %s", event["id"], error)
+                values.update(state="error", error=str(error))
+            records.append(values)
+        for (charger, number), report in newest.items():
+            connector = self._connector(charger, number)
+            if not connector.status_at or report["status_at"] >= connector.status_at:
+                connector.write(report)
+        self._mark_seen(records, chargers)
+        return records
+
+    @api.model
+    def _mark_seen(self, records, chargers, names=("last_seen",)):
+        """Move each charger's times forward to its newest applied event: one write each."""
+        latest = {}
+        for values in records:
+            if values["state"] == "done":
+                at = values["event_at"]
+                latest[values["charger_id"]] = max(at, latest.get(values["charger_id"], at))
+        for charger in chargers.values():
+            at = latest.get(charger.id)
+            changes = {
+                name: at for name in names if at and (not charger[name] or at > charger[name])
+            }
+            if changes:
+                charger.write(changes)
+
+    @api.model
+    def _status_values(self, data, at):
+        """Connector values of a status report; ValueError names what is wrong."""
+        if not isinstance(data.get("connector_id"), int) or data["connector_id"] < 0:
+            raise ValueError(f"connector_id {data.get('connector_id')!r} is not a connector number")
+        if data.get("status") not in CONNECTOR_STATUS_VALUES:
+            raise ValueError(f"unknown connector status {data.get('status')!r}")
+        error_code = data.get("error_code") or "NoError"
+        if error_code not in ERROR_CODE_VALUES:
+            raise ValueError(f"unknown error code {error_code!r}")
+        return {
+            "status": data["status"],
+            "error_code": error_code,
+            "info": data.get("info"),
+            "vendor_id": data.get("vendor_id"),
+            "vendor_error_code": data.get("vendor_error_code"),
+            "status_at": parse_time(data["timestamp"]) if data.get("timestamp") else at,
+        }
+
+    @api.model
     def _apply(self, event, node):
         """Apply one event in its own savepoint; return the ledger values for it."""
         values = self._ledger_values(event, node)
@@ -138,12 +240,18 @@ class ArthexisBridgeApi(models.AbstractModel):
         }
 
     @api.model
-    def _charger_for(self, event, node):
+    def _charger_for(self, event, node, known=None):
+        """The event's charger, created if new, following the node that delivered it.
+
+        ``known`` maps charge point ids to chargers already looked up for a batch.
+        """
         cp_id = event.get("charger")
         if not isinstance(cp_id, str) or not cp_id:
             raise ValueError("event has no charger id")
         Charger = self.env["ocpp.charger"].sudo().with_context(active_test=False)
-        charger = Charger.search([("charge_point_id", "=", cp_id)], limit=1)
+        known = {} if known is None else known
+        charger = known.get(cp_id) or Charger.search([("charge_point_id", "=", cp_id)], limit=1)
+        known[cp_id] = charger
         if not charger:
             # The bridge says what it answered a charger it did not know (pending
             # or accepted, by its unknown-charger policy); staff decide from there.
@@ -156,6 +264,7 @@ class ArthexisBridgeApi(models.AbstractModel):
                     "registration_state": REGISTRATION.get(answered, "accepted"),
                 }
             )
+            known[cp_id] = charger
         elif node and charger.node_id != node:
             charger.node_id = node
         if event.get("protocol") and charger.protocol != event["protocol"]:
@@ -167,29 +276,6 @@ class ArthexisBridgeApi(models.AbstractModel):
         values = {name: data[name] for name in BOOT_FIELDS if name in data}
         values["last_boot"] = at
         charger.write(values)
-
-    @api.model
-    def _ingest_heartbeat(self, charger, data, at):
-        if not charger.last_heartbeat or at > charger.last_heartbeat:
-            charger.last_heartbeat = at
-
-    @api.model
-    def _ingest_status(self, charger, data, at):
-        number = data["connector_id"]
-        status_at = parse_time(data["timestamp"]) if data.get("timestamp") else at
-        connector = self._connector(charger, number)
-        if connector.status_at and status_at < connector.status_at:
-            return  # an older report arriving late must not hide the newer one
-        connector.write(
-            {
-                "status": data["status"],
-                "error_code": data.get("error_code") or "NoError",
-                "info": data.get("info"),
-                "vendor_id": data.get("vendor_id"),
-                "vendor_error_code": data.get("vendor_error_code"),
-                "status_at": status_at,
-            }
-        )
 
     @api.model
     def _ingest_authorize(self, charger, data, at):

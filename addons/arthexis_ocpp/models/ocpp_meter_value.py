@@ -97,11 +97,7 @@ class OcppMeterValue(models.Model):
             return []
         Api = self.env["arthexis.bridge.api"]
         Session = self.env["ocpp.transaction"]
-        cp_ids = list({e.get("charger") for e in events if isinstance(e.get("charger"), str)})
-        chargers = {
-            c.charge_point_id: c
-            for c in self.env["ocpp.charger"].search([("charge_point_id", "in", cp_ids)])
-        }
+        chargers = Api._chargers_of(events)
         wanted = {str(e["data"]["transaction_id"]) for e in events if _tx(e)}
         sessions = {
             (s.charger_id.id, s.transaction_id): s
@@ -112,17 +108,15 @@ class OcppMeterValue(models.Model):
                 ]
             )
         }
-        rows, records, seen_at = [], [], {}
+        rows, records = [], []
         for event in events:
             values = Api._ledger_values(event, node)
             try:
                 at = values["event_at"] = parse_time(event.get("at"))
-                charger = chargers.get(event.get("charger")) or Api._charger_for(event, node)
-                chargers[event["charger"]] = charger
+                charger = Api._charger_for(event, node, chargers)
                 data = event.get("data") or {}
                 session = sessions.get((charger.id, str(_tx(event)))) or Session
                 rows += self._rows(charger, session, data.get("connector_id"), data["samples"], at)
-                seen_at[charger] = max(at, seen_at.get(charger, at))
                 # Applied samples live in ocpp.meter.value: the ledger need not copy them.
                 values.update(charger_id=charger.id, company_id=charger.company_id.id, payload=None)
             except (ValueError, TypeError, KeyError, AttributeError) as error:
@@ -133,9 +127,7 @@ class OcppMeterValue(models.Model):
             records.append(values)
         self._insert(rows)
         self._update_sessions(rows)
-        for charger, at in seen_at.items():
-            if not charger.last_seen or at > charger.last_seen:
-                charger.last_seen = at
+        Api._mark_seen(records, chargers)
         return records
 
     @api.model
