@@ -1,9 +1,11 @@
-"""The bridge as a whole: outbox, websocket server and sync, started and stopped together.
+"""The bridge as a whole: outbox, state, websocket server, sync and charger registry
+refresh, started and stopped together.
 
 Start order puts durability first: the outbox and the state open before any
 charger can connect. Stop order is the reverse: stop accepting and close the
 chargers' connections (their handlers finish committing what they
-acknowledged), stop the sync task, then close the state and the outbox.
+acknowledged), stop the sync and refresh tasks, then close the state and the
+outbox.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from .outbox import Outbox
 from .server import PATH_PREFIX, Server
 from .settings import Settings
 from .state import State
-from .sync import Backoff, Sync
+from .sync import Backoff, ChargerRefresh, Sync
 from .tasks import TaskSet
 
 logger = logging.getLogger(__name__)
@@ -26,7 +28,9 @@ class Bridge:
     """One edge bridge. ``await Bridge(settings).run()`` serves until stopped or cancelled.
 
     ``odoo_client`` replaces the XML-RPC client the settings would make, and
-    ``sync_backoff`` the sync task's retry delays (tests use both).
+    ``sync_backoff`` and ``refresh_backoff`` the retry delays of the sync and
+    charger registry refresh tasks (tests use them). Raises SettingsError if
+    the TLS certificates of the security profile cannot be loaded.
     """
 
     def __init__(
@@ -35,6 +39,7 @@ class Bridge:
         *,
         odoo_client: OdooClient | None = None,
         sync_backoff: Backoff | None = None,
+        refresh_backoff: Backoff | None = None,
     ) -> None:
         self.settings = settings
         self.outbox = Outbox(settings.outbox_path)
@@ -45,12 +50,19 @@ class Bridge:
             odoo_client = XmlRpcOdooClient(odoo.url, odoo.db, odoo.login, odoo.api_key)
         self.odoo_client = odoo_client
         self.sync = None
+        self.charger_refresh = None
         if odoo_client is not None:
             self.sync = Sync(
                 self.outbox,
                 odoo_client,
                 batch_size=settings.sync_batch_size,
                 backoff=sync_backoff,
+            )
+            self.charger_refresh = ChargerRefresh(
+                self.state,
+                odoo_client,
+                interval=settings.charger_refresh,
+                backoff=refresh_backoff,
             )
         self._tasks = TaskSet(logger)
         self._stopping = asyncio.Event()
@@ -84,17 +96,25 @@ class Bridge:
         self._running = True
         if self.sync is not None:
             self._tasks.spawn(self.sync.run(), name="sync to Odoo")
+        if self.charger_refresh is not None:
+            self._tasks.spawn(self.charger_refresh.run(), name="charger registry from Odoo")
         self._log_start(await self.outbox.depth())
 
     def _log_start(self, depth: int) -> None:
         settings = self.settings
         protocols = ", ".join(self.server.subprotocols)
         logger.info(
-            "listening for chargers on ws://%s:%d%s<charge point id> (%s)",
+            "listening for chargers on %s://%s:%d%s<charge point id> (%s)",
+            self.server.scheme,
             settings.host,
             self.port,
             PATH_PREFIX,
             protocols,
+        )
+        logger.info(
+            "security profile %d; chargers not in the registry: %s (unknown_chargers)",
+            settings.security_profile,
+            settings.unknown_chargers,
         )
         logger.info("outbox: %s (%d events waiting for delivery)", self.outbox.path, depth)
         if settings.odoo is not None:

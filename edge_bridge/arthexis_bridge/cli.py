@@ -1,5 +1,5 @@
-"""The ``arthexis-bridge`` command: ``run`` the bridge, keep its id ``tags``,
-``simulate`` charge points.
+"""The ``arthexis-bridge`` command: ``run`` the bridge, keep its id ``tags`` and
+its ``chargers``, ``simulate`` charge points.
 
 Nothing imports this module; it imports the rest.
 """
@@ -13,7 +13,7 @@ import signal
 import sqlite3
 import sys
 
-from . import __version__, auth, settings, state
+from . import __version__, auth, chargers, passwords, settings, state
 from .app import Bridge
 from .outbox import OutboxError
 from .settings import SettingsError, load_settings
@@ -31,12 +31,26 @@ an empty variable counts as unset):
 Without the four Odoo settings the bridge runs standalone and keeps every
 event in its data directory until Odoo is configured; set all four to sync.
 
+security profiles (OCPP 1.6 security whitepaper):
+  0  no authentication (a trusted network)
+  1  HTTP Basic: user name = charge point id, password from the charger registry
+  2  the same over TLS (wss://): needs tls.cert and tls.key
+  3  mutual TLS: also tls.ca; the client certificate's subject CN = charge point id
+With Odoo configured, the charger registry (registration, password, RFID) is
+pulled from Odoo every charger_refresh seconds; standalone, keep it with
+"arthexis-bridge chargers".
+
 example TOML file:
   host = "0.0.0.0"
   port = 9000
   data_dir = "/var/lib/arthexis-bridge"
   heartbeat_interval = 300
   unknown_tags = "reject"
+  unknown_chargers = "pending"
+  security_profile = 2
+  [tls]
+  cert = "/etc/arthexis-bridge/server.pem"
+  key = "/etc/arthexis-bridge/server.key"
   [odoo]
   url = "https://odoo.example.com"
   db = "arthexis"
@@ -51,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="arthexis-bridge",
         description="Arthexis edge bridge: serves OCPP charge points at "
-        "ws://<host>:<port>/ocpp/<charge point id>, commits every event to a local "
+        "ws(s)://<host>:<port>/ocpp/<charge point id>, commits every event to a local "
         "SQLite outbox and delivers it to Odoo.",
         epilog=SETTINGS_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -75,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     _add_tags_parser(commands)
+    _add_chargers_parser(commands)
 
     simulate = commands.add_parser(
         "simulate",
@@ -145,6 +160,63 @@ def _add_tags_parser(commands: argparse._SubParsersAction) -> None:
     )
     block.add_argument("uid", metavar="UID", help="the id tag")
     actions.add_parser("list", parents=[common], help="list the tags", description="List tags.")
+
+
+def _add_chargers_parser(commands: argparse._SubParsersAction) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="FILE", help="TOML settings file, as for run")
+    registry = commands.add_parser(
+        "chargers",
+        help="the charger registry of a standalone bridge: add, list, remove",
+        description="The chargers the bridge knows, kept in its data directory (the same "
+        "settings as run; safe while the bridge runs): each one's registration (what its "
+        "BootNotification is answered), its password for security profiles 1 and 2, and "
+        "whether it needs an RFID card. An id not listed is decided by unknown_chargers "
+        "(ARTHEXIS_BRIDGE_UNKNOWN_CHARGERS). With Odoo configured, Odoo owns the registry "
+        "and the bridge's next refresh replaces what is set here.",
+    )
+    actions = registry.add_subparsers(dest="chargers_command", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add",
+        parents=[common],
+        help="add a charger, or replace its entry",
+        description="Add charger ID, Accepted unless told otherwise, or replace its whole entry.",
+    )
+    add.add_argument("charge_point_id", metavar="ID", help="the charge point id, as in /ocpp/<ID>")
+    add.add_argument(
+        "--password",
+        metavar="PW",
+        help="its HTTP Basic password (security profiles 1 and 2); '-' reads it from stdin. "
+        "Without one the charger cannot connect under profiles 1 and 2",
+    )
+    registration = add.add_mutually_exclusive_group()
+    registration.add_argument(
+        "--pending",
+        dest="registration",
+        action="store_const",
+        const=chargers.PENDING,
+        default=chargers.ACCEPTED,
+        help="answer its BootNotification Pending (it may send nothing else)",
+    )
+    registration.add_argument(
+        "--rejected",
+        dest="registration",
+        action="store_const",
+        const=chargers.REJECTED,
+        help="answer its BootNotification Rejected",
+    )
+    add.add_argument(
+        "--free-vend",
+        action="store_true",
+        help="it charges without an RFID card (require_rfid off)",
+    )
+    actions.add_parser(
+        "list", parents=[common], help="list the chargers", description="List the chargers."
+    )
+    remove = actions.add_parser(
+        "remove", parents=[common], help="remove a charger", description="Remove charger ID."
+    )
+    remove.add_argument("charge_point_id", metavar="ID", help="the charge point id")
 
 
 def _count(text: str) -> int:
@@ -283,12 +355,93 @@ def _print_tags(entries: list[auth.Entry], config: settings.Settings) -> None:
     print(f"tags not listed: {config.unknown_tags} (unknown_tags)")
 
 
+def _command_chargers(args: argparse.Namespace) -> int:
+    command = args.chargers_command
+    try:
+        config = load_settings(args.config)
+        if command == "add":
+            password = args.password
+            if password == "-":
+                password = sys.stdin.readline().rstrip("\r\n")
+            if password == "":
+                raise ValueError("the password is empty")
+            charger = chargers.Charger(
+                args.charge_point_id,
+                args.registration,
+                None if password is None else passwords.hash_password(password),
+                require_rfid=not args.free_vend,
+            )
+        elif command == "remove":
+            chargers.check_id(args.charge_point_id)
+    except (SettingsError, ValueError) as error:
+        print(f"arthexis-bridge chargers: {error}", file=sys.stderr)
+        return 2
+    if command != "list" and not config.standalone:
+        print(
+            "arthexis-bridge chargers: Odoo is configured: the bridge's next refresh "
+            "replaces the registry with Odoo's chargers",
+            file=sys.stderr,
+        )
+    path = config.outbox_path
+    removed = False
+    try:
+        db = state.connect(path)
+        try:
+            if command == "add":
+                chargers.put(db, charger)
+            elif command == "remove":
+                removed = chargers.remove(db, args.charge_point_id)
+            entries = chargers.entries(db)
+        finally:
+            db.close()
+    except (OSError, sqlite3.Error) as error:
+        print(f"arthexis-bridge chargers: {path}: {error}", file=sys.stderr)
+        return 1
+    if command == "list":
+        _print_chargers(entries, config)
+    elif command == "add":
+        _print_chargers([e for e in entries if e.charge_point_id == args.charge_point_id], config)
+    elif removed:
+        print(f"removed {args.charge_point_id}")
+    else:
+        print(
+            f"arthexis-bridge chargers: {args.charge_point_id} is not in the registry",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _print_chargers(entries: list[chargers.Charger], config: settings.Settings) -> None:
+    rows = [("charge point id", "registration", "password", "rfid")]
+    rows += [
+        (
+            e.charge_point_id,
+            e.registration,
+            "set" if e.password_hash else "-",
+            "required" if e.require_rfid else "free vend",
+        )
+        for e in entries
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    print(
+        f"chargers not listed: {config.unknown_chargers} (unknown_chargers); "
+        f"security profile {config.security_profile}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return _command_run(args)
     if args.command == "tags":
         return _command_tags(args)
+    if args.command == "chargers":
+        return _command_chargers(args)
     return _command_simulate(args)
 
 

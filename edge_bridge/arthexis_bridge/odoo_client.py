@@ -1,9 +1,10 @@
 """The bridge's one way into Odoo, behind a small interface.
 
-The sync task needs a single call: deliver events, learn which ids Odoo has
-durably recorded. :class:`XmlRpcOdooClient` makes it over XML-RPC; Odoo
-deprecates XML-RPC from version 19 in favour of its JSON-2 API, and a client
-for that only has to implement :class:`OdooClient`.
+The sync side needs two calls: deliver events and learn which ids Odoo has
+durably recorded (``ingest``), and pull the registry of this bridge's
+chargers (``chargers``). :class:`XmlRpcOdooClient` makes them over XML-RPC;
+Odoo deprecates XML-RPC from version 19 in favour of its JSON-2 API, and a
+client for that only has to implement :class:`OdooClient`.
 """
 
 from __future__ import annotations
@@ -26,10 +27,15 @@ class OdooAuthError(OdooError):
 
 
 class OdooClient(Protocol):
-    """What the sync task needs from Odoo."""
+    """What the sync side needs from Odoo."""
 
     async def ingest(self, events: list[dict[str, Any]]) -> list[str]:
         """Deliver events; return the ids Odoo has committed (new or seen before)."""
+        ...
+
+    async def chargers(self) -> list[dict[str, Any]]:
+        """The chargers of this bridge's node: charge_point_id, registration,
+        password_hash (False: none) and require_rfid (docs/events.md)."""
         ...
 
 
@@ -86,23 +92,29 @@ class XmlRpcOdooClient:
         )
 
     async def ingest(self, events: list[dict[str, Any]]) -> list[str]:
-        return await asyncio.to_thread(self._ingest, events)
+        confirmed = await asyncio.to_thread(self._execute, "ingest", [events])
+        if not isinstance(confirmed, list) or not all(isinstance(i, str) for i in confirmed):
+            raise OdooError(f"{API_MODEL}.ingest answered {confirmed!r}, not a list of event ids")
+        return confirmed
 
-    def _ingest(self, events: list[dict[str, Any]]) -> list[str]:
+    async def chargers(self) -> list[dict[str, Any]]:
+        chargers = await asyncio.to_thread(self._execute, "chargers", [])
+        if not isinstance(chargers, list) or not all(isinstance(c, dict) for c in chargers):
+            # Not the answer itself in the message: it may hold password hashes.
+            raise OdooError(f"{API_MODEL}.chargers answered something other than a list of structs")
+        return chargers
+
+    def _execute(self, method: str, args: list[Any]) -> Any:
+        """``arthexis.bridge.api.<method>(*args)`` as the bridge's user, in a worker thread."""
         with self._lock:
             try:
                 uid = self._authenticate()
-                confirmed = self._object.execute_kw(
-                    self.db, uid, self._api_key, API_MODEL, "ingest", [events]
-                )
+                return self._object.execute_kw(self.db, uid, self._api_key, API_MODEL, method, args)
             except BaseException:
                 # Log in again next time: the key may have been rotated, or the
                 # database restored, while the connection was down.
                 self._uid = None
                 raise
-        if not isinstance(confirmed, list) or not all(isinstance(i, str) for i in confirmed):
-            raise OdooError(f"{API_MODEL}.ingest answered {confirmed!r}, not a list of event ids")
-        return confirmed
 
     def _authenticate(self) -> int:
         if self._uid is None:

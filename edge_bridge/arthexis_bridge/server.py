@@ -1,8 +1,11 @@
-"""The websocket server chargers connect to: ``ws://<host>:<port>/ocpp/<charge point id>``.
+"""The websocket server chargers connect to: ``ws(s)://<host>:<port>/ocpp/<charge point id>``.
 
-The handshake is where a charger is turned away cheaply and clearly: a path
-that is not ``/ocpp/<id>`` gets HTTP 404, and a charger offering no OCPP
-subprotocol the bridge speaks gets HTTP 400, before any OCPP frame is read.
+The handshake is where a charger is turned away cheaply and clearly, before
+any OCPP frame is read: a path that is not ``/ocpp/<id>`` gets HTTP 404, a
+charger offering no OCPP subprotocol the bridge speaks gets HTTP 400, an id
+the charger registry does not list gets 404 when ``unknown_chargers`` is
+reject, and a charger that does not prove its id as the security profile
+asks gets 401 or 403 (``security.py``). Profiles 2 and 3 serve over TLS.
 Once connected, the subprotocol picks the charge point class from
 :data:`~arthexis_bridge.protocols.SUBPROTOCOLS`. A charger that reconnects under
 the same id replaces its previous connection, which is closed. A frame larger
@@ -26,16 +29,18 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
+from . import chargers
 from .outbox import Outbox
 from .protocols import SUBPROTOCOLS, ChargePointHandler
+from .security import Authenticator, server_ssl_context
 from .settings import Settings
-from .state import State
+from .state import State, StateError
 from .tasks import TaskSet
 
 logger = logging.getLogger(__name__)
 
 PATH_PREFIX = "/ocpp/"
-MAX_ID_LENGTH = 48
+MAX_ID_LENGTH = chargers.MAX_ID_LENGTH
 
 
 def charge_point_id(path: str) -> str | None:
@@ -77,7 +82,11 @@ class ChargerSession:
 
 
 class Server:
-    """Accepts chargers and serves each with the class for its OCPP version."""
+    """Accepts chargers and serves each with the class for its OCPP version.
+
+    Raises SettingsError if the TLS certificates of the security profile
+    cannot be loaded.
+    """
 
     def __init__(
         self,
@@ -93,6 +102,13 @@ class Server:
         self._chargers: dict[str, ChargerSession] = {}
         self._tasks = TaskSet(logger)
         self._server: WebsocketServer | None = None
+        self._ssl = server_ssl_context(settings)
+        self._authenticator = Authenticator(settings.security_profile)
+
+    @property
+    def scheme(self) -> str:
+        """``wss`` under security profiles 2 and 3, else ``ws``."""
+        return "ws" if self._ssl is None else "wss"
 
     @property
     def chargers(self) -> Mapping[str, ChargerSession]:
@@ -120,6 +136,7 @@ class Server:
             subprotocols=list(self._subprotocols),
             process_request=self._check_request,
             max_size=self._settings.max_frame_bytes,
+            ssl=self._ssl,
         )
 
     async def close(self) -> None:
@@ -130,8 +147,10 @@ class Server:
         await self._server.wait_closed()
         await self._tasks.cancel_all()
 
-    def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        """Refuse at the handshake what the bridge cannot serve."""
+    async def _check_request(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
+        """Refuse at the handshake what the bridge cannot serve or may not let in."""
         cp_id = charge_point_id(request.path)
         if cp_id is None:
             logger.info(
@@ -154,6 +173,32 @@ class Server:
                 HTTPStatus.BAD_REQUEST,
                 f"Offer one of these websocket subprotocols: {supported}.\n",
             )
+        try:
+            charger = await self._state.run(chargers.get, cp_id)
+        except StateError as error:
+            logger.error("charger %s refused: cannot read the charger registry: %s", cp_id, error)
+            return connection.respond(
+                HTTPStatus.SERVICE_UNAVAILABLE, "The central system cannot admit you now.\n"
+            )
+        if charger is None and self._settings.unknown_chargers == "reject":
+            logger.warning(
+                "charger %s refused from %s: not in the charger registry (unknown_chargers reject)",
+                cp_id,
+                _peer(connection),
+            )
+            return connection.respond(HTTPStatus.NOT_FOUND, "Unknown charge point id.\n")
+        refusal = await self._authenticator.check(connection, request, cp_id, charger)
+        if refusal is not None:
+            logger.warning(
+                "charger %s refused from %s (security profile %d): %s",
+                cp_id,
+                _peer(connection),
+                self._settings.security_profile,
+                refusal.reason,
+            )
+            response = connection.respond(refusal.status, refusal.body)
+            response.headers.update(refusal.headers)
+            return response
         return None
 
     async def _serve_charger(self, connection: ServerConnection) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ENV_PREFIX = "ARTHEXIS_BRIDGE_"
+UNKNOWN_CHARGER_POLICIES = ("accept", "pending", "reject")
 DEFAULT_DATA_DIR = "~/.local/share/arthexis-bridge"
 
 
@@ -50,6 +51,12 @@ class Settings:
     max_frame_bytes: int = 65536
     unknown_tags: str = "reject"
     id_tag_case_insensitive: bool = True
+    unknown_chargers: str = "accept"
+    charger_refresh: int = 60
+    security_profile: int = 0
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_ca: Path | None = None
 
     @property
     def standalone(self) -> bool:
@@ -119,6 +126,17 @@ def _accept_or_reject(raw: object) -> str:
     return text
 
 
+def _unknown_chargers(raw: object) -> str:
+    text = raw.strip().lower() if isinstance(raw, str) else None
+    if text not in UNKNOWN_CHARGER_POLICIES:
+        raise ValueError("expected accept, pending or reject")
+    return text
+
+
+def _security_profile(raw: object) -> int:
+    return _integer(raw, 0, 3, "expected 0 (none), 1 (Basic), 2 (TLS + Basic) or 3 (mutual TLS)")
+
+
 def _path(raw: object) -> Path | None:
     text = _text(raw)
     return Path(text).expanduser() if text else None
@@ -154,7 +172,7 @@ OPTIONS: tuple[Option, ...] = (
         "ARTHEXIS_BRIDGE_DATA_DIR",
         _path,
         DEFAULT_DATA_DIR,
-        "directory of the SQLite store (bridge.sqlite3: outbox, transactions, id tags)",
+        "directory of the SQLite store (bridge.sqlite3: outbox, transactions, id tags, chargers)",
     ),
     Option("odoo_url", "odoo.url", "ARTHEXIS_BRIDGE_ODOO_URL", _url, "", "Odoo to sync with"),
     Option("odoo_db", "odoo.db", "ARTHEXIS_BRIDGE_ODOO_DB", _text, "", "its database"),
@@ -213,6 +231,55 @@ OPTIONS: tuple[Option, ...] = (
         _boolean,
         "true",
         "compare id tags upper-cased (events keep the tag as sent)",
+    ),
+    Option(
+        "unknown_chargers",
+        "unknown_chargers",
+        "ARTHEXIS_BRIDGE_UNKNOWN_CHARGERS",
+        _unknown_chargers,
+        "accept",
+        "a charge point id not in the charger registry: accept, pending (boot answered "
+        "Pending) or reject (HTTP 404 at the handshake)",
+    ),
+    Option(
+        "charger_refresh",
+        "charger_refresh",
+        "ARTHEXIS_BRIDGE_CHARGER_REFRESH",
+        _seconds,
+        "60",
+        "seconds between pulls of the charger registry from Odoo",
+    ),
+    Option(
+        "security_profile",
+        "security_profile",
+        "ARTHEXIS_BRIDGE_SECURITY_PROFILE",
+        _security_profile,
+        "0",
+        "OCPP security profile: 0 none, 1 HTTP Basic, 2 TLS + HTTP Basic, 3 mutual TLS",
+    ),
+    Option(
+        "tls_cert",
+        "tls.cert",
+        "ARTHEXIS_BRIDGE_TLS_CERT",
+        _path,
+        "",
+        "the server's certificate chain, PEM (profiles 2 and 3)",
+    ),
+    Option(
+        "tls_key",
+        "tls.key",
+        "ARTHEXIS_BRIDGE_TLS_KEY",
+        _path,
+        "",
+        "its private key, PEM (profiles 2 and 3)",
+    ),
+    Option(
+        "tls_ca",
+        "tls.ca",
+        "ARTHEXIS_BRIDGE_TLS_CA",
+        _path,
+        "",
+        "the CA certificates chargers' client certificates must chain to (profile 3)",
     ),
 )
 
@@ -310,4 +377,22 @@ def load_settings(
         )
     else:
         values["odoo"] = OdooSettings(**odoo)
-    return Settings(**values)
+    settings = Settings(**values)
+    check_tls(settings)
+    return settings
+
+
+def check_tls(settings: Settings) -> None:
+    """SettingsError unless the certificates the security profile needs are configured."""
+    needed = []
+    if settings.security_profile >= 2:
+        needed += ["tls_cert", "tls_key"]
+    if settings.security_profile == 3:
+        needed.append("tls_ca")
+    missing = [o for o in OPTIONS if o.name in needed and getattr(settings, o.name) is None]
+    if missing:
+        names = ", ".join(f"{o.env} ({o.key})" for o in missing)
+        raise SettingsError(
+            f"security profile {settings.security_profile} serves chargers over TLS, "
+            f"but {names} not set: set them to PEM files, or choose profile 0 or 1"
+        )

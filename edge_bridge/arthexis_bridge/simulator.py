@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl as ssl_module
 from typing import Any
 from urllib.parse import quote
 
@@ -27,6 +28,7 @@ from ocpp.v16.enums import (
 )
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.headers import build_authorization_basic
 
 from .events import utc_timestamp
 
@@ -57,6 +59,9 @@ class SimulatedCharger:
         firmware: str = "sim-0.1",
         response_timeout: float = 30,
         power_w: float = 11_000,
+        *,
+        password: str | None = None,
+        ssl: ssl_module.SSLContext | None = None,
     ) -> None:
         self.id = charge_point_id
         self.url = f"{url_base.rstrip('/')}/{quote(charge_point_id, safe='')}"
@@ -65,6 +70,9 @@ class SimulatedCharger:
         self.serial = serial or charge_point_id
         self.response_timeout = response_timeout
         self.power_w = power_w
+        #: HTTP Basic password (security profiles 1 and 2), TLS context (wss://).
+        self.password = password
+        self.ssl = ssl
         #: Each connector's energy register, in Wh.
         self.registers = dict.fromkeys(range(1, connectors + 1), 0)
         #: Sessions run by :meth:`run`: charged to the end (or the deadline), and refused.
@@ -87,7 +95,13 @@ class SimulatedCharger:
 
     async def connect(self) -> None:
         """Open the websocket, offering OCPP 1.6; raises InvalidStatus if refused."""
-        self.connection = await connect(self.url, subprotocols=[SUBPROTOCOL])
+        headers = {}
+        if self.password is not None:
+            headers["Authorization"] = build_authorization_basic(self.id, self.password)
+        options: dict[str, Any] = {"ssl": self.ssl} if self.ssl is not None else {}
+        self.connection = await connect(
+            self.url, subprotocols=[SUBPROTOCOL], additional_headers=headers, **options
+        )
         self._charge_point = ChargePoint(
             self.id, self.connection, response_timeout=self.response_timeout
         )

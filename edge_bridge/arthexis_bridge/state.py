@@ -1,4 +1,5 @@
-"""The bridge's own state: transaction ids, active transactions, the id tag cache.
+"""The bridge's own state: transaction ids, active transactions, the id tag cache,
+the charger registry.
 
 It lives in the outbox's SQLite file (one file to back up and move) but in its
 own tables, listed here with their schema version, and through its own
@@ -6,10 +7,11 @@ connection, so the outbox stays the outbox. Every change commits with WAL and
 synchronous=FULL before the charger is answered: a transaction id, once given,
 must survive a crash, or it could be given again.
 
-The bridge uses :class:`State`, which runs the functions of ``auth.py`` and
-``transactions.py`` in one thread that owns the connection, off the event
-loop. The ``tags`` command calls the same functions on a connection of its
-own from :func:`connect`; SQLite's WAL lets it do so while the bridge runs.
+The bridge uses :class:`State`, which runs the functions of ``auth.py``,
+``transactions.py`` and ``chargers.py`` in one thread that owns the
+connection, off the event loop. The ``tags`` and ``chargers`` commands call
+the same functions on a connection of their own from :func:`connect`;
+SQLite's WAL lets them do so while the bridge runs.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: chargers
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS state_meta (
-        key TEXT PRIMARY KEY,  -- schema_version, last_transaction_id, auth_list_version
+        key TEXT PRIMARY KEY,  -- schema_version, last_transaction_id, auth_list_version,
+                               -- chargers_refreshed_at
         value                  -- an integer or text, by key
     )""",
     """CREATE TABLE IF NOT EXISTS auth_tags (
@@ -52,6 +55,12 @@ SCHEMA = (
         WHERE stopped_at IS NULL""",
     """CREATE INDEX IF NOT EXISTS transactions_stopped ON transactions (stopped_at)
         WHERE stopped_at IS NOT NULL""",
+    """CREATE TABLE IF NOT EXISTS chargers (
+        charge_point_id TEXT PRIMARY KEY,  -- as in /ocpp/<id>, case-sensitive
+        registration TEXT NOT NULL CHECK (registration IN ('Accepted', 'Pending', 'Rejected')),
+        password_hash TEXT,                -- pbkdf2_sha256$...; NULL: no password set
+        require_rfid INTEGER NOT NULL      -- 0: free vend
+    ) WITHOUT ROWID""",
 )
 
 

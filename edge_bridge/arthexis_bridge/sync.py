@@ -1,10 +1,15 @@
-"""Delivering the outbox to Odoo.
+"""Delivering the outbox to Odoo, and pulling the charger registry from it.
 
 One task drains the outbox oldest first, in batches, so each charger's events
 reach Odoo in the order the bridge accepted them. An event leaves the outbox
 only once Odoo has confirmed its id. Whatever goes wrong on the way (Odoo down,
 network cut, timeout, a fault inside Odoo) is logged and retried with
 exponential backoff, for as long as it takes: the chargers never notice.
+
+Another task (:class:`ChargerRefresh`) replaces the charger registry
+(``chargers.py``) with Odoo's list at start-up and every ``charger_refresh``
+seconds. While Odoo cannot be reached the bridge keeps the registry it has,
+and tries again with backoff.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ import random
 import xmlrpc.client
 from collections.abc import Callable
 
+from . import chargers
 from .odoo_client import OdooClient, OdooError
 from .outbox import Outbox
+from .state import State
 
 logger = logging.getLogger(__name__)
 
@@ -122,3 +129,70 @@ class Sync:
         self.delivered += len(ids)
         logger.debug("delivered %d of %d events to Odoo", len(ids), len(events))
         return len(ids)
+
+
+class ChargerRefresh:
+    """The task that keeps the charger registry as Odoo has it; ``await refresh.run()``.
+
+    Each refresh replaces the registry in one transaction, or, if Odoo's
+    answer cannot be read, leaves it as it was.
+    """
+
+    def __init__(
+        self,
+        state: State,
+        client: OdooClient,
+        *,
+        interval: float = 60.0,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._state = state
+        self._client = client
+        self._interval = interval
+        self._backoff = backoff or Backoff(maximum=interval)
+        #: Refreshes applied, and attempts that failed, since start.
+        self.refreshed = 0
+        self.failures = 0
+        self._failing = False
+
+    async def run(self) -> None:
+        """Refresh now, then every ``interval`` seconds, until cancelled."""
+        while True:
+            try:
+                count = await self.refresh()
+            except Exception as error:
+                self.failures += 1
+                self._failing = True
+                delay = min(self._backoff.next(), self._interval)
+                logger.warning(
+                    "cannot refresh the charger registry from Odoo (%s); retrying in %.1f s",
+                    describe(error),
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                continue
+            if self._failing or self.refreshed == 1:
+                self._failing = False
+                logger.info("charger registry: %d chargers from Odoo", count)
+            self._backoff.reset()
+            await asyncio.sleep(self._interval)
+
+    async def refresh(self) -> int:
+        """Replace the registry with Odoo's list; return how many chargers it has.
+
+        Raises OdooError if the list cannot be read (the registry is left as it
+        was), or what the client or the state raise.
+        """
+        registry: dict[str, chargers.Charger] = {}
+        for row in await self._client.chargers():
+            try:
+                charger = chargers.Charger.from_odoo(row)
+            except ValueError as error:
+                raise OdooError(f"chargers(): {error}") from None
+            if charger.charge_point_id in registry:
+                raise OdooError(f"chargers(): {charger.charge_point_id!r} is listed twice")
+            registry[charger.charge_point_id] = charger
+        await self._state.run(chargers.replace_all, list(registry.values()))
+        self.refreshed += 1
+        logger.debug("charger registry refreshed: %d chargers", len(registry))
+        return len(registry)

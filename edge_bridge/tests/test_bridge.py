@@ -27,6 +27,9 @@ class RecordingOdoo:
         self.events.extend(events)
         return [event["id"] for event in events]
 
+    async def chargers(self):
+        return []
+
 
 async def test_events_survive_a_bridge_restart_in_order(settings):
     async with Bridge(settings) as bridge:

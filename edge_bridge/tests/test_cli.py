@@ -1,6 +1,7 @@
 """The arthexis-bridge command, run as a user or a systemd unit runs it."""
 
 import asyncio
+import dataclasses
 import os
 import shutil
 import signal
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from arthexis_bridge import auth
+from arthexis_bridge import auth, chargers, passwords, state
+from arthexis_bridge.app import Bridge
 from arthexis_bridge.settings import OPTIONS
 from arthexis_bridge.simulator import SimulatedCharger
 
@@ -231,3 +233,128 @@ async def test_simulate_runs_charging_sessions(command, bridge, url, settings):
     assert [s["transaction_id"] for s in starts] == [s["transaction_id"] for s in stops]
     assert stops[0]["meter_stop"] == starts[1]["meter_start"] == 1  # Wh, rounded
     assert sum(e["kind"] == "meter_values" for e in events) >= 2
+
+
+async def test_chargers_added_listed_and_removed_from_the_command_line_rule_a_running_bridge(
+    command, settings, tmp_path
+):
+    env = clean_environment(
+        ARTHEXIS_BRIDGE_DATA_DIR=str(settings.data_dir),
+        ARTHEXIS_BRIDGE_UNKNOWN_CHARGERS="reject",
+        ARTHEXIS_BRIDGE_SECURITY_PROFILE="1",
+    )
+    for args in [
+        ("add", "CP-1", "--password", "s3cret"),
+        ("add", "CP-2", "--pending", "--free-vend"),
+        ("add", "CP-3", "--rejected"),
+        ("add", "CP-4"),
+    ]:
+        returncode, _, stderr = await run_command(command, "chargers", *args, env=env)
+        assert returncode == 0, stderr
+    returncode, _, stderr = await run_command(command, "chargers", "remove", "CP-4", env=env)
+    assert returncode == 0, stderr
+    returncode, listing, _ = await run_command(command, "chargers", "list", env=env)
+    assert returncode == 0
+    assert listing.splitlines() == [
+        "charge point id  registration  password  rfid",
+        "CP-1             Accepted      set       required",
+        "CP-2             Pending       -         free vend",
+        "CP-3             Rejected      -         required",
+        "chargers not listed: reject (unknown_chargers); security profile 1",
+    ]
+    [stored] = [
+        c for c in await asyncio.to_thread(read_chargers, settings) if c.charge_point_id == "CP-1"
+    ]
+    assert passwords.verify_password("s3cret", stored.password_hash)
+    changed = dataclasses.replace(settings, security_profile=1, unknown_chargers="reject")
+    async with Bridge(changed) as bridge:
+        url = f"ws://127.0.0.1:{bridge.port}/ocpp"
+        async with SimulatedCharger(url, "CP-1", password="s3cret") as charger:
+            assert (await charger.boot()).status == "Accepted"
+        # A password set while the bridge runs counts at once.
+        process = await asyncio.create_subprocess_exec(
+            command,
+            "chargers",
+            "add",
+            "CP-2",
+            "--pending",
+            "--password",
+            "-",
+            env=env,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        await asyncio.wait_for(process.communicate(b"from stdin\n"), 30)
+        assert process.returncode == 0
+        async with SimulatedCharger(url, "CP-2", password="from stdin") as charger:
+            assert (await charger.boot()).status == "Pending"
+
+
+def read_chargers(settings):
+    db = state.connect(settings.outbox_path)
+    try:
+        return chargers.entries(db)
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "returncode", "message"),
+    [
+        (("add", "a/b"), 2, "no '/'"),
+        (("add", "X" * 49), 2, "1 to 48 characters"),
+        (("add", "CP-1", "--pending", "--rejected"), 2, "not allowed with argument"),
+        (("add", "CP-1", "--password", ""), 2, "the password is empty"),
+        (("remove", "CP-9"), 1, "CP-9 is not in the registry"),
+    ],
+)
+async def test_chargers_refuses_what_it_cannot_do(command, tmp_path, args, returncode, message):
+    env = clean_environment(ARTHEXIS_BRIDGE_DATA_DIR=str(tmp_path))
+    result, _, stderr = await run_command(command, "chargers", *args, env=env)
+    assert result == returncode
+    assert message in stderr
+
+
+def test_help_explains_security_profiles_and_the_chargers_command(command):
+    result = subprocess.run(
+        [command, "--help"], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert "security profiles" in result.stdout
+    assert "mutual TLS" in result.stdout
+    assert "chargers" in result.stdout
+    result = subprocess.run(
+        [command, "chargers", "add", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    for option in ("--password", "--pending", "--rejected", "--free-vend"):
+        assert option in result.stdout
+
+
+def test_run_with_profile_2_and_no_certificate_exits_2_saying_what_to_set(command, tmp_path):
+    env = clean_environment(
+        ARTHEXIS_BRIDGE_SECURITY_PROFILE="2", ARTHEXIS_BRIDGE_DATA_DIR=str(tmp_path)
+    )
+    result = subprocess.run(
+        [command, "run"], capture_output=True, text=True, env=env, timeout=30, check=False
+    )
+    assert result.returncode == 2
+    assert "ARTHEXIS_BRIDGE_TLS_CERT (tls.cert)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_run_with_an_unreadable_certificate_exits_2(command, tmp_path):
+    env = clean_environment(
+        ARTHEXIS_BRIDGE_SECURITY_PROFILE="2",
+        ARTHEXIS_BRIDGE_TLS_CERT=str(tmp_path / "absent.pem"),
+        ARTHEXIS_BRIDGE_TLS_KEY=str(tmp_path / "absent.key"),
+        ARTHEXIS_BRIDGE_DATA_DIR=str(tmp_path),
+    )
+    result = subprocess.run(
+        [command, "run"], capture_output=True, text=True, env=env, timeout=30, check=False
+    )
+    assert result.returncode == 2
+    assert "cannot load the TLS certificate" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -50,6 +50,7 @@ async def test_boot_is_accepted_with_interval_and_time_and_recorded_before_the_a
         "model": "Volt 22",
         "serial_number": "SN-42",
         "firmware_version": "1.2.3",
+        "registration": "Accepted",
     }
 
 
@@ -79,6 +80,7 @@ async def test_boot_records_every_field_the_charger_sends(bridge, url, settings)
         "imsi": "2040",
         "meter_type": "DZG",
         "meter_serial_number": "M-1",
+        "registration": "Accepted",
     }
 
 

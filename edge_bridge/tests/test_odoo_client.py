@@ -35,3 +35,9 @@ def test_the_api_key_is_not_in_the_clients_repr():
     client = XmlRpcOdooClient("http://odoo.test/", "db", "bridge", "s3cret")
     assert "s3cret" not in repr(client)
     assert client.url == "http://odoo.test"
+
+
+async def test_pulling_chargers_from_a_silent_odoo_times_out_too(silent_server):
+    client: OdooClient = XmlRpcOdooClient(silent_server, "db", "bridge", "key", timeout=0.2)
+    with pytest.raises(TimeoutError):
+        await client.chargers()

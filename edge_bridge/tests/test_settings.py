@@ -171,3 +171,70 @@ def test_frame_size_and_id_tag_settings_from_toml_and_environment(tmp_path):
 def test_bad_frame_size_and_id_tag_settings_say_what_to_fix(variable, value, expected):
     with pytest.raises(SettingsError, match=f"{variable} is '{value}': expected {expected}"):
         load_settings(environ={variable: value})
+
+
+def test_charger_and_security_settings_have_open_defaults():
+    settings = load_settings(environ={})
+    assert settings.unknown_chargers == "accept"
+    assert settings.charger_refresh == 60
+    assert settings.security_profile == 0
+    assert (settings.tls_cert, settings.tls_key, settings.tls_ca) == (None, None, None)
+
+
+def test_charger_and_security_settings_from_toml_and_environment(tmp_path):
+    path = write(
+        tmp_path,
+        'unknown_chargers = "pending"\ncharger_refresh = 30\nsecurity_profile = 3\n'
+        '[tls]\ncert = "/etc/b/server.pem"\nkey = "/etc/b/server.key"\nca = "~/ca.pem"\n',
+    )
+    from_file = load_settings(path, {})
+    assert (from_file.unknown_chargers, from_file.charger_refresh) == ("pending", 30)
+    assert from_file.security_profile == 3
+    assert from_file.tls_cert == Path("/etc/b/server.pem")
+    assert from_file.tls_key == Path("/etc/b/server.key")
+    assert from_file.tls_ca == Path.home() / "ca.pem"
+    environ = {
+        "ARTHEXIS_BRIDGE_UNKNOWN_CHARGERS": "Reject",
+        "ARTHEXIS_BRIDGE_CHARGER_REFRESH": "5",
+        "ARTHEXIS_BRIDGE_SECURITY_PROFILE": "1",
+        "ARTHEXIS_BRIDGE_TLS_CERT": "/other.pem",
+    }
+    from_env = load_settings(path, environ)
+    assert (from_env.unknown_chargers, from_env.charger_refresh) == ("reject", 5)
+    assert (from_env.security_profile, from_env.tls_cert) == (1, Path("/other.pem"))
+
+
+@pytest.mark.parametrize(
+    ("environ", "named", "not_named"),
+    [
+        ({"ARTHEXIS_BRIDGE_SECURITY_PROFILE": "2"}, ["TLS_CERT", "TLS_KEY"], ["TLS_CA"]),
+        (
+            {"ARTHEXIS_BRIDGE_SECURITY_PROFILE": "3", "ARTHEXIS_BRIDGE_TLS_CERT": "c.pem"},
+            ["TLS_KEY", "TLS_CA"],
+            ["TLS_CERT"],
+        ),
+    ],
+)
+def test_tls_profiles_without_their_certificates_are_refused(environ, named, not_named):
+    with pytest.raises(SettingsError) as caught:
+        load_settings(environ=environ)
+    message = str(caught.value)
+    assert f"security profile {environ['ARTHEXIS_BRIDGE_SECURITY_PROFILE']}" in message
+    for name in named:
+        assert f"ARTHEXIS_BRIDGE_{name}" in message
+    for name in not_named:
+        assert f"ARTHEXIS_BRIDGE_{name}" not in message
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("ARTHEXIS_BRIDGE_UNKNOWN_CHARGERS", "maybe", "accept, pending or reject"),
+        ("ARTHEXIS_BRIDGE_SECURITY_PROFILE", "4", "0 (none), 1 (Basic)"),
+        ("ARTHEXIS_BRIDGE_CHARGER_REFRESH", "0", "a whole number of seconds, at least 1"),
+    ],
+)
+def test_bad_charger_and_security_settings_say_what_to_fix(variable, value, expected):
+    with pytest.raises(SettingsError) as caught:
+        load_settings(environ={variable: value})
+    assert f"{variable} is {value!r}: expected {expected}" in str(caught.value)

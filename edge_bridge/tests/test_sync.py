@@ -28,6 +28,9 @@ class ScriptedOdoo:
             raise answer
         return answer([event["id"] for event in events])
 
+    async def chargers(self):
+        return []
+
 
 class RecordingBackoff(Backoff):
     def __init__(self, **kwargs):

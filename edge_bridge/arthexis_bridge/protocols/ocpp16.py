@@ -7,6 +7,12 @@ the CALL into a protocol-neutral event, commits it to the outbox, and only then
 answers, so nothing acknowledged is ever lost. Handlers touch only local state
 (the outbox and ``state.py``): the ``ocpp`` package awaits them one at a time
 per connection, and a charger must not wait on Odoo.
+
+BootNotification is answered with the charger's registration from the
+charger registry (``chargers.py``), or, for an id the registry does not list,
+with what the ``unknown_chargers`` policy says. A charger whose registration
+is not Accepted gets a CALLERROR for any other CALL (see
+:meth:`ChargePoint.route_message`).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ocpp.exceptions import InternalError
+from ocpp.exceptions import GenericError, InternalError
 from ocpp.messages import Call
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint as BaseChargePoint
@@ -22,7 +28,7 @@ from ocpp.v16 import call_result
 from ocpp.v16.datatypes import IdTagInfo
 from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, RegistrationStatus
 
-from .. import auth, events, transactions
+from .. import auth, chargers, events, transactions
 from ..auth import Decision
 from ..outbox import OutboxError
 from ..state import StateError
@@ -36,6 +42,8 @@ if TYPE_CHECKING:
     from ..state import State
 
 logger = logging.getLogger(__name__)
+
+ACCEPTED = chargers.ACCEPTED
 
 # The spec's defaults for a sampledValue's optional fields (docs/events.md, samples);
 # the unit defaults to Wh only for energy measurands.
@@ -74,6 +82,15 @@ class ChargePoint(BaseChargePoint):
             accept_unknown=settings.unknown_tags == "accept",
             case_insensitive=settings.id_tag_case_insensitive,
         )
+        #: What the charger's BootNotification was (or, before one, would be) answered.
+        self.registration: str | None = None
+
+    async def start(self) -> None:
+        """Serve the charger's frames until the connection closes."""
+        self.registration = await self._state.run(
+            chargers.registration_of, self.id, self._settings.unknown_chargers
+        )
+        await super().start()
 
     async def route_message(self, raw_msg: str | bytes) -> None:
         """Check the frame and its payload, then route a CALL to its handler.
@@ -91,6 +108,9 @@ class ChargePoint(BaseChargePoint):
             await self._refuse(refused, raw_msg)
             return
         if isinstance(message, Call):
+            if message.action != Action.boot_notification and self.registration != ACCEPTED:
+                await self._refuse_unregistered(message)
+                return
             await self._handle_call(message)
         elif self._call_lock.locked():  # the base class holds it while a call of ours waits
             self._response_queue.put_nowait(message)
@@ -112,6 +132,35 @@ class ChargePoint(BaseChargePoint):
         code = refused.error.code
         logger.warning("charger %s, message %s: %s: %s", self.id, refused.unique_id, code, refused)
         await self._send(refused.call_error().to_json())
+
+    async def _refuse_unregistered(self, message: Call) -> None:
+        """Answer a CALL of a charger that is not Accepted with a CALLERROR.
+
+        OCPP 1.6, 4.2 (BootNotification), as read here: until a BootNotification
+        is answered Accepted or Pending, a charge point SHALL NOT send other
+        requests; while Rejected it SHALL NOT send any message until the interval
+        has passed; while Pending it SHALL NOT send requests unless the central
+        system asks for them with TriggerMessage (which this bridge does not send
+        yet). So a Pending or Rejected charger's CALL other than BootNotification
+        is refused and not recorded: nothing is acknowledged, and a charger that
+        queued the message sends it again once Accepted. The 1.6 text names no
+        error code for this; GenericError carries the reason. (OCPP-J 1.6's error
+        table, as read here, does list SecurityError, "a security issue
+        occurred", but a registration not yet accepted is not a security issue.)
+        """
+        logger.info(
+            "charger %s, message %s: refused %s, registration %s",
+            self.id,
+            message.unique_id,
+            message.action,
+            self.registration,
+        )
+        error = GenericError(
+            description=f"charge point {self.id} is not accepted (registration "
+            f"{self.registration}): send BootNotification until it is Accepted",
+            details={},
+        )
+        await self._send(message.create_call_error(error).to_json())
 
     async def record(self, kind: str, data: dict[str, Any], message_id: str) -> None:
         """Commit the event for this frame; a failure becomes an InternalError CALLERROR."""
@@ -160,11 +209,18 @@ class ChargePoint(BaseChargePoint):
             "meter_type": meter_type,
             "meter_serial_number": meter_serial_number,
         }
+        registration = await self.use_state(
+            call_unique_id, chargers.registration_of, self.id, self._settings.unknown_chargers
+        )
+        data["registration"] = registration
         await self.record(events.BOOT, data, call_unique_id)
+        self.registration = registration
+        # Pending or Rejected: the interval is the least wait before the next
+        # BootNotification (1.6, 4.2); the heartbeat interval serves for both.
         return call_result.BootNotification(
             current_time=events.utc_timestamp(),
             interval=self._settings.heartbeat_interval,
-            status=RegistrationStatus.accepted,
+            status=RegistrationStatus(registration),
         )
 
     @handles(Action.heartbeat)
