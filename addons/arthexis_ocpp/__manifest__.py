@@ -18,6 +18,9 @@
         "views/ocpp_charger_views.xml",
         "views/ocpp_charger_templates.xml",
         "views/ocpp_event_views.xml",
+        "views/ocpp_message_log_views.xml",
+        "views/res_config_settings_views.xml",
+        "data/ir_cron_data.xml",
         "views/menus.xml",
     ],
     "assets": {

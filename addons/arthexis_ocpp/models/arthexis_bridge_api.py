@@ -90,6 +90,13 @@ class ArthexisBridgeApi(models.AbstractModel):
         return [event["id"] for event in events]
 
     @api.model
+    def log_frames(self, frames):
+        """Store raw frames for the message log (docs/events.md); return the ids recorded."""
+        self._check_bridge()
+        # sudo: the caller was checked to be a bridge; frames are only appended to the log.
+        return self.env["ocpp.message.log"].sudo()._ingest(frames)
+
+    @api.model
     def chargers(self):
         """The chargers this bridge's node serves, with what the edge needs of them.
 

@@ -234,6 +234,16 @@ class OcppCharger(models.Model):
         for charger, privileged in zip(self, self.sudo(), strict=True):
             charger.has_password = bool(privileged.password_hash)
 
+    def action_message_log(self):
+        """The raw OCPP frames this charger exchanged, newest first."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "arthexis_ocpp.action_ocpp_message_log"
+        )
+        action["domain"] = [("charge_point_id", "=", self.charge_point_id)]
+        action["name"] = self.env._("Messages of %s", self.display_name)
+        return action
+
     def action_approve(self):
         self._check_manager()
         self.write({"registration_state": "accepted"})

@@ -2,6 +2,8 @@ import json
 
 from odoo import api, fields, models
 
+from ..tools import insert_rows
+
 LEDGER_COLUMNS = [
     "uid",
     "kind",
@@ -15,6 +17,9 @@ LEDGER_COLUMNS = [
     "state",
     "error",
 ]
+
+
+LOG_COLUMNS = ["create_uid", "write_uid", "create_date", "write_date"]
 
 
 class OcppEvent(models.Model):
@@ -52,23 +57,17 @@ class OcppEvent(models.Model):
     @api.model
     def _record(self, records):
         """Insert ledger rows in one statement: every ingested event has one."""
-        if not records:
-            return
+        now = fields.Datetime.now()
         rows = []
         for record in records:
-            row = [record.get(column) or None for column in LEDGER_COLUMNS]
+            row = {column: record.get(column) or None for column in LEDGER_COLUMNS}
             if record.get("payload") is not None:
-                row[LEDGER_COLUMNS.index("payload")] = json.dumps(record["payload"])
-            rows.append([*row, self.env.uid, self.env.uid])
-        now = "now() at time zone 'UTC'"
-        one = "(" + ", ".join(["%s"] * (len(LEDGER_COLUMNS) + 2) + [now, now]) + ")"
-        # Raw SQL on the measured ingestion hot path (benchmarks/ingest.py); parameterized.
-        self.env.flush_all()
-        self.env.cr.execute(
-            f"INSERT INTO ocpp_event ({', '.join(LEDGER_COLUMNS)}, create_uid, write_uid, "
-            f"create_date, write_date) VALUES {', '.join([one] * len(rows))}",
-            [value for row in rows for value in row],
-        )
+                row["payload"] = json.dumps(record["payload"])
+            row.update(
+                create_uid=self.env.uid, write_uid=self.env.uid, create_date=now, write_date=now
+            )
+            rows.append(row)
+        insert_rows(self.env, self._table, [*LEDGER_COLUMNS, *LOG_COLUMNS], rows)
         self.invalidate_model()
 
     _sql_constraints = [

@@ -2,7 +2,7 @@ import logging
 
 from odoo import api, fields, models
 
-from ..tools import parse_time
+from ..tools import insert_rows, parse_time
 
 _logger = logging.getLogger(__name__)
 
@@ -132,17 +132,7 @@ class OcppMeterValue(models.Model):
 
     @api.model
     def _insert(self, rows):
-        if not rows:
-            return
-        # Raw SQL on the measured hot path (benchmarks/ingest.py): one parameterized
-        # multi-row INSERT, then the ORM forgets what it cached of these relations.
-        self.env.flush_all()
-        placeholders = ", ".join(["(" + ", ".join(["%s"] * len(COLUMNS)) + ")"] * len(rows))
-        params = [row[column] for row in rows for column in COLUMNS]
-        self.env.cr.execute(
-            f"INSERT INTO ocpp_meter_value ({', '.join(COLUMNS)}) VALUES {placeholders}",
-            params,
-        )
+        insert_rows(self.env, self._table, COLUMNS, rows)
         self.env["ocpp.transaction"].invalidate_model(["meter_value_ids"])
         self.invalidate_model()
 

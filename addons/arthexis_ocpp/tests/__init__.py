@@ -6,3 +6,4 @@ from . import test_charger_settings
 from . import test_dashboard
 from . import test_access_rules
 from . import test_public_page
+from . import test_message_log
