@@ -6,8 +6,12 @@
     "author": "Arthexis",
     "website": "https://github.com/arthexis",
     "license": "LGPL-3",
-    "depends": ["account", "product", "uom", "arthexis_nodes"],
+    "depends": ["account", "product", "uom", "mail", "arthexis_nodes"],
     "data": [
+        "security/ir.model.access.csv",
+        "security/rules.xml",
         "data/uom_data.xml",
+        "data/ir_sequence_data.xml",
+        "views/arthexis_rfid_views.xml",
     ],
 }

@@ -1,1 +1,2 @@
 from . import test_energy_units
+from . import test_rfid

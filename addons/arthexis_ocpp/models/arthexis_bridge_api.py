@@ -1,6 +1,7 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.addons.arthexis_accounts.models.arthexis_rfid import normalize_uid
 from odoo.exceptions import AccessError, ValidationError
 
 from ..tools import parse_time
@@ -95,6 +96,56 @@ class ArthexisBridgeApi(models.AbstractModel):
         self._check_bridge()
         # sudo: the caller was checked to be a bridge; frames are only appended to the log.
         return self.env["ocpp.message.log"].sudo()._ingest(frames)
+
+    @api.model
+    def auth_list(self, since=0):
+        """The cards the edge answers for, changed since version ``since`` (0: all).
+
+        Returns {"version": int, "full": bool, "entries": [{"id_tag", "status",
+        "expiry_date", "parent_id_tag"}]}; a card archived since then comes back
+        with status Invalid. The bridge keeps "version" and asks from there.
+        """
+        self._check_bridge()
+        node = self.env["arthexis.node"]._for_current_bridge()
+        # sudo: a bridge reads the cards of its own node's company, nothing else.
+        Card = self.env["arthexis.rfid"].sudo().with_context(active_test=False)
+        cards = Card.search(
+            [
+                ("company_id", "=", (node.company_id or self.env.company).id),
+                ("auth_version", ">", since or 0),
+            ],
+            order="auth_version",
+        )
+        version = max(cards.mapped("auth_version"), default=since or 0)
+        if not since:
+            cards = cards.filtered("active")  # a full list needs no tombstones
+        return {
+            "version": version,
+            "full": not since,
+            "entries": [{"id_tag": card.uid, **card._authorization()} for card in cards],
+        }
+
+    @api.model
+    def authorize(self, id_tag):
+        """What to tell a charger about a tag the edge's cache does not know."""
+        self._check_bridge()
+        node = self.env["arthexis.node"]._for_current_bridge()
+        # sudo: as for auth_list, one card of the bridge's own company.
+        card = (
+            self.env["arthexis.rfid"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("uid", "=", normalize_uid(id_tag)),
+                    ("company_id", "=", (node.company_id or self.env.company).id),
+                ],
+                limit=1,
+            )
+        )
+        if not card:
+            return {"status": "Invalid", "expiry_date": False, "parent_id_tag": False}
+        return card._authorization()
 
     @api.model
     def chargers(self):

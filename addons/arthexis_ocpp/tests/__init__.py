@@ -7,3 +7,4 @@ from . import test_dashboard
 from . import test_access_rules
 from . import test_public_page
 from . import test_message_log
+from . import test_bridge_authorization
