@@ -15,16 +15,10 @@ import http.cookiejar
 import json
 import statistics
 import subprocess
-import sys
 import time
 import urllib.request
-import uuid
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tests.harness import odoo as harness
-from tests.harness import postgres
+from common import running_odoo
 
 FILL = """
 import datetime
@@ -122,31 +116,19 @@ def main():
     parser.add_argument("--days", type=int, default=10, help="sessions per charger")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    found, reason = harness.find()
-    if not found:
-        sys.exit(f"needs Odoo 18: {reason}")
-    pg = postgres.find_or_start()
-    logs = harness.REPO / "var" / "bench-logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    db = f"arthexis_views_{uuid.uuid4().hex[:8]}"
-    server = None
-    try:
-        print(f"installing arthexis_ocpp on {db} ...", flush=True)
-        found.install(db, pg, logs / "views-install.log", ["arthexis_ocpp"])
+    with running_odoo("views") as server:
         per_session = max(1, args.meter_values // (args.chargers * args.days))
         script = FILL.format(chargers=args.chargers, days=args.days, per_session=per_session)
         filled = subprocess.run(
-            found.command("shell", "-d", db, "--no-http", "--log-level=warn"),
+            server.found.command("shell", "-d", server.db, "--no-http", "--log-level=warn"),
             input=script,
             text=True,
             capture_output=True,
-            env={**found.env, **pg.env},
+            env={**server.found.env, **server.pg.env},
             check=True,
         )
         print(filled.stdout.strip().splitlines()[-1], flush=True)
-        port = harness.free_port()
-        server = found.serve(db, port, pg, logs / "views-server.log")
-        client = Client(f"http://127.0.0.1:{port}", db)
+        client = Client(server.url, server.db)
 
         def dashboard():
             client.call(
@@ -182,11 +164,6 @@ def main():
             ("session form", session_form),
         ):
             print(f"{name:28} median {timed(args.repeat, action) * 1000:7.0f} ms", flush=True)
-    finally:
-        if server:
-            harness.stop_server(server)
-        pg.dropdb(db)
-        pg.stop()
 
 
 if __name__ == "__main__":

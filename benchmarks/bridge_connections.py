@@ -12,17 +12,12 @@ memory per connection. A figure, not a test.
 import argparse
 import asyncio
 import json
-import os
 import resource
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 import websockets
+from common import running_bridge
 
 BOOT = json.dumps([2, "b", "BootNotification", {"chargePointVendor": "B", "chargePointModel": "C"}])
 
@@ -32,12 +27,6 @@ def rss_mib(pid):
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmRSS")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Settled:
@@ -106,46 +95,19 @@ def main():
     args = parser.parse_args()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, args.chargers + 1024), hard))
-    data_dir = tempfile.mkdtemp(prefix="arthexis-conn-")
-    port = free_port()
-    env = {
-        **os.environ,
-        "ARTHEXIS_BRIDGE_HOST": "127.0.0.1",
-        "ARTHEXIS_BRIDGE_PORT": str(port),
-        "ARTHEXIS_BRIDGE_DATA_DIR": data_dir,
-    }
-    for name in ("URL", "DB", "LOGIN", "API_KEY"):
-        env.pop(f"ARTHEXIS_BRIDGE_ODOO_{name}", None)
-    exe = shutil.which("arthexis-bridge", path=str(Path(sys.executable).parent))
-    bridge = subprocess.Popen(
-        [exe, "run", "--log-level", "WARNING"], env=env, stdout=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or bridge.poll() is not None:
-                    sys.exit("the bridge did not start")
-                time.sleep(0.1)
-        idle = rss_mib(bridge.pid)
+    with running_bridge("connections") as bridge:
+        idle = rss_mib(bridge.proc.pid)
         booted, failed, connected_in, booted_rss, end_rss, examples = asyncio.run(
-            load(f"ws://127.0.0.1:{port}/ocpp", args, bridge.pid)
+            load(bridge.url, args, bridge.proc.pid)
         )
-        print(f"{booted} chargers connected and booted in {connected_in:.1f} s, {failed} failed")
-        for example in examples:
-            print("  failure:", example)
-        print(
-            f"bridge resident memory: idle {idle:.0f} MiB, all booted {booted_rss:.0f} MiB, "
-            f"after {args.seconds:.0f} s of heartbeats {end_rss:.0f} MiB"
-        )
-        print(f"per connection: {(end_rss - idle) * 1024 / max(booted, 1):.1f} KiB")
-    finally:
-        bridge.terminate()
-        bridge.wait(60)
-        shutil.rmtree(data_dir, ignore_errors=True)
+    print(f"{booted} chargers connected and booted in {connected_in:.1f} s, {failed} failed")
+    for example in examples:
+        print("  failure:", example)
+    print(
+        f"bridge resident memory: idle {idle:.0f} MiB, all booted {booted_rss:.0f} MiB, "
+        f"after {args.seconds:.0f} s of heartbeats {end_rss:.0f} MiB"
+    )
+    print(f"per connection: {(end_rss - idle) * 1024 / max(booted, 1):.1f} KiB")
 
 
 if __name__ == "__main__":

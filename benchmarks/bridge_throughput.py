@@ -12,25 +12,18 @@ p99 latency for both and the ratio. A figure, not a test.
 
 import argparse
 import asyncio
+import contextlib
 import json
-import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import websockets
+from common import free_port, running_bridge
 
 HERE = Path(__file__).resolve().parent
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def meter_values(n):
@@ -89,27 +82,29 @@ async def load(url, chargers, seconds, warmup):
     }
 
 
-def wait_listening(port, proc):
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"server exited early with {proc.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit("server did not listen")
-
-
-def measure(name, command, env, port, args):
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+@contextlib.contextmanager
+def bare_server():
+    """benchmarks/bare_ocpp_server.py on a free port; yields its OCPP URL."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(HERE / "bare_ocpp_server.py"), str(port)])
     try:
-        wait_listening(port, proc)
-        result = asyncio.run(load(f"ws://127.0.0.1:{port}/ocpp", args.chargers, args.seconds, 2))
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    sys.exit("the bare server did not start")
+                time.sleep(0.1)
+        yield f"ws://127.0.0.1:{port}/ocpp"
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def measure(name, url, args):
+    result = asyncio.run(load(url, args.chargers, args.seconds, 2))
     print(
         f"{name:8} {result['calls_per_s']:8,.0f} calls/s   p50 {result['p50_ms']:6.1f} ms   "
         f"p99 {result['p99_ms']:6.1f} ms   errors {result['errors']}",
@@ -123,29 +118,12 @@ def main():
     parser.add_argument("--chargers", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args()
-    data_dir = tempfile.mkdtemp(prefix="arthexis-bench-")
-    try:
-        port = free_port()
-        env = {
-            **os.environ,
-            "ARTHEXIS_BRIDGE_HOST": "127.0.0.1",
-            "ARTHEXIS_BRIDGE_PORT": str(port),
-            "ARTHEXIS_BRIDGE_DATA_DIR": data_dir,
-        }
-        for name in ("URL", "DB", "LOGIN", "API_KEY"):
-            env.pop(f"ARTHEXIS_BRIDGE_ODOO_{name}", None)
-        exe = shutil.which("arthexis-bridge", path=str(Path(sys.executable).parent))
-        print(
-            f"{args.chargers} chargers, MeterValues (2 samples), closed loop, {args.seconds:.0f} s"
-        )
-        bridge = measure("bridge", [exe, "run", "--log-level", "WARNING"], env, port, args)
-        port = free_port()
-        bare = measure(
-            "bare", [sys.executable, str(HERE / "bare_ocpp_server.py"), str(port)], env, port, args
-        )
-        print(f"ratio bridge/bare: {bridge['calls_per_s'] / bare['calls_per_s']:.2f}")
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+    print(f"{args.chargers} chargers, MeterValues (2 samples), closed loop, {args.seconds:.0f} s")
+    with running_bridge("throughput") as bridge:
+        ours = measure("bridge", bridge.url, args)
+    with bare_server() as url:
+        bare = measure("bare", url, args)
+    print(f"ratio bridge/bare: {ours['calls_per_s'] / bare['calls_per_s']:.2f}")
 
 
 if __name__ == "__main__":

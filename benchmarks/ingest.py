@@ -10,16 +10,11 @@ one event per call. A figure, not a test: nothing here fails on timing.
 """
 
 import argparse
-import sys
 import time
 import uuid
 import xmlrpc.client
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tests.harness import odoo as harness
-from tests.harness import postgres
+from common import running_odoo
 
 
 def event(charger, kind, **data):
@@ -60,41 +55,14 @@ def main():
     parser.add_argument("--single", type=int, default=300, help="events sent one per call")
     args = parser.parse_args()
 
-    found, reason = harness.find()
-    if not found:
-        sys.exit(f"needs Odoo 18: {reason}")
-    pg = postgres.find_or_start()
-    logs = harness.REPO / "var" / "bench-logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    db = f"arthexis_bench_{uuid.uuid4().hex[:8]}"
-    port = harness.free_port()
-    server = None
-    try:
-        print(f"installing the addons on {db} ...", flush=True)
-        found.install(db, pg, logs / "install.log", ["arthexis_ocpp"])
-        server = found.serve(db, port, pg, logs / "server.log")
-        url = f"http://127.0.0.1:{port}"
-        common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common")
-        admin = common.authenticate(db, "admin", "admin", {})
-        models = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object", allow_none=True)
-        node = models.execute_kw(db, admin, "admin", "arthexis.node", "create", [{"name": "bench"}])
-        action = models.execute_kw(
-            db, admin, "admin", "arthexis.node", "action_generate_api_key", [[node]]
-        )
-        [cred] = models.execute_kw(
-            db,
-            admin,
-            "admin",
-            "arthexis.node.api.key",
-            "read",
-            [[action["res_id"]], ["login", "key"]],
-        )
-        uid = common.authenticate(db, cred["login"], cred["key"], {})
+    with running_odoo("bench") as server:
+        _node, login, key = server.bridge_login("bench")
+        common = xmlrpc.client.ServerProxy(f"{server.url}/xmlrpc/2/common")
+        uid = common.authenticate(server.db, login, key, {})
+        models = xmlrpc.client.ServerProxy(f"{server.url}/xmlrpc/2/object", allow_none=True)
 
         def ingest(events):
-            return models.execute_kw(
-                db, uid, cred["key"], "arthexis.bridge.api", "ingest", [events]
-            )
+            return models.execute_kw(server.db, uid, key, "arthexis.bridge.api", "ingest", [events])
 
         chargers = [f"BENCH-{i:04d}" for i in range(args.chargers)]
         ingest([event(c, "boot", vendor="Bench", model="B1") for c in chargers])
@@ -138,11 +106,6 @@ def main():
             f"one event per call: {args.single} calls in {single:.2f} s "
             f"= {args.single / single:,.0f} calls/s ({2 * args.single / single:,.0f} samples/s)"
         )
-    finally:
-        if server:
-            harness.stop_server(server)
-        pg.dropdb(db)
-        pg.stop()
 
 
 if __name__ == "__main__":

@@ -11,23 +11,16 @@ until the outbox is empty and Odoo's ledger holds every event. A figure, not a t
 
 import argparse
 import asyncio
-import os
-import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
-import xmlrpc.client
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from common import running_bridge, running_odoo
 
 from arthexis_bridge.events import make_event
 from arthexis_bridge.outbox import Outbox
-from tests.harness import odoo as harness
-from tests.harness import postgres
 
 CHARGERS = 200
 
@@ -96,77 +89,31 @@ def main():
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=500)
     args = parser.parse_args()
-    found, reason = harness.find()
-    if not found:
-        sys.exit(f"needs Odoo 18: {reason}")
-    pg = postgres.find_or_start()
-    logs = harness.REPO / "var" / "bench-logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    db = f"arthexis_drain_{uuid.uuid4().hex[:8]}"
-    data_dir = Path(tempfile.mkdtemp(prefix="arthexis-drain-"))
-    server = bridge = None
-    try:
-        outbox_path = data_dir / "bridge.sqlite3"
+    with tempfile.TemporaryDirectory(prefix="arthexis-drain-") as data_dir:
+        outbox_path = Path(data_dir) / "bridge.sqlite3"
         started = time.perf_counter()
         depth = asyncio.run(fill(outbox_path, args.events))
-        print(
-            f"backlog: {depth} events written in {time.perf_counter() - started:.1f} s", flush=True
-        )
-        print(f"installing arthexis_ocpp on {db} ...", flush=True)
-        found.install(db, pg, logs / "drain-install.log", ["arthexis_ocpp"])
-        port = harness.free_port()
-        server = found.serve(db, port, pg, logs / "drain-server.log")
-        url = f"http://127.0.0.1:{port}"
-        models = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object", allow_none=True)
-        admin = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common").authenticate(
-            db, "admin", "admin", {}
-        )
-
-        def call(model, method, *call_args):
-            return models.execute_kw(db, admin, "admin", model, method, list(call_args))
-
-        node = call("arthexis.node", "create", {"name": "drain"})
-        wizard = call("arthexis.node", "action_generate_api_key", [node])["res_id"]
-        [cred] = call("arthexis.node.api.key", "read", [wizard], ["login", "key"])
-        env = {
-            **os.environ,
-            "ARTHEXIS_BRIDGE_HOST": "127.0.0.1",
-            "ARTHEXIS_BRIDGE_PORT": str(harness.free_port()),
-            "ARTHEXIS_BRIDGE_DATA_DIR": str(data_dir),
-            "ARTHEXIS_BRIDGE_ODOO_URL": url,
-            "ARTHEXIS_BRIDGE_ODOO_DB": db,
-            "ARTHEXIS_BRIDGE_ODOO_LOGIN": cred["login"],
-            "ARTHEXIS_BRIDGE_ODOO_API_KEY": cred["key"],
-            "ARTHEXIS_BRIDGE_SYNC_BATCH": str(args.batch),
-        }
-        exe = shutil.which("arthexis-bridge", path=str(Path(sys.executable).parent))
-        started = time.perf_counter()
-        bridge = subprocess.Popen(
-            [exe, "run", "--log-level", "WARNING"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=open(logs / "drain-bridge.log", "w"),
-        )
-        reader = sqlite3.connect(outbox_path)
-        while (reader.execute("SELECT count(*) FROM outbox").fetchone()[0]) > 0:
-            if bridge.poll() is not None:
-                sys.exit(f"the bridge exited; see {logs / 'drain-bridge.log'}")
-            time.sleep(0.5)
-        drained = time.perf_counter() - started
-        ledger = call("ocpp.event", "search_count", [])
-        print(
-            f"drained {depth} events into Odoo in {drained:.1f} s "
-            f"= {depth / drained:,.0f} events/s (batch {args.batch}); Odoo's ledger holds {ledger}",
-        )
-    finally:
-        if bridge:
-            bridge.terminate()
-            bridge.wait(60)
-        if server:
-            harness.stop_server(server)
-        pg.dropdb(db)
-        pg.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        print(f"backlog: {depth} events written in {time.perf_counter() - started:.1f} s")
+        with running_odoo("drain") as server:
+            _node, login, key = server.bridge_login("drain")
+            settings = {
+                **server.bridge_env(login, key),
+                "ARTHEXIS_BRIDGE_SYNC_BATCH": str(args.batch),
+            }
+            started = time.perf_counter()
+            with running_bridge("drain", settings, data_dir) as bridge:
+                reader = sqlite3.connect(outbox_path)
+                while reader.execute("SELECT count(*) FROM outbox").fetchone()[0]:
+                    if bridge.proc.poll() is not None:
+                        sys.exit(f"the bridge exited; see {bridge.log_path}")
+                    time.sleep(0.5)
+                drained = time.perf_counter() - started
+            ledger = server.call("ocpp.event", "search_count", [])
+            print(
+                f"drained {depth} events into Odoo in {drained:.1f} s "
+                f"= {depth / drained:,.0f} events/s (batch {args.batch}); "
+                f"Odoo's ledger holds {ledger}"
+            )
 
 
 if __name__ == "__main__":
