@@ -131,18 +131,7 @@ class ArthexisBridgeApi(models.AbstractModel):
         self._check_bridge()
         node = self.env["arthexis.node"]._for_current_bridge()
         # sudo: as for auth_list, one card of the bridge's own company.
-        card = (
-            self.env["arthexis.rfid"]
-            .sudo()
-            .with_context(active_test=False)
-            .search(
-                [
-                    ("uid", "=", normalize_uid(id_tag)),
-                    ("company_id", "=", (node.company_id or self.env.company).id),
-                ],
-                limit=1,
-            )
-        )
+        card = self._card(node.company_id or self.env.company, id_tag)
         if not card:
             return {"status": "Invalid", "expiry_date": False, "parent_id_tag": False}
         return card._authorization()
@@ -358,6 +347,7 @@ class ArthexisBridgeApi(models.AbstractModel):
         values = {
             "connector_id": self._connector(charger, data["connector_id"]).id,
             "id_tag": data.get("id_tag"),
+            "rfid_id": self._card(charger.company_id, data.get("id_tag")).id,
             "meter_start": data["meter_start"],
             "start_time": parse_time(data["timestamp"]) if data.get("timestamp") else at,
             "reservation_number": data.get("reservation_id") or 0,
@@ -376,7 +366,12 @@ class ArthexisBridgeApi(models.AbstractModel):
         session = self._session(charger, data["transaction_id"])
         if not session:
             session = self._create_session(
-                charger, data["transaction_id"], {"id_tag": data.get("id_tag")}
+                charger,
+                data["transaction_id"],
+                {
+                    "id_tag": data.get("id_tag"),
+                    "rfid_id": self._card(charger.company_id, data.get("id_tag")).id,
+                },
             )
         connector_number = session.connector_id.connector_number
         self.env["ocpp.meter.value"].sudo()._store(
@@ -401,6 +396,17 @@ class ArthexisBridgeApi(models.AbstractModel):
         if values.get("anomaly") or session.anomaly:
             values["state"] = "anomalous"
         session.write(values)
+
+    @api.model
+    def _card(self, company, id_tag):
+        """The card of this company behind an id tag, if Odoo knows it (sudo)."""
+        Card = self.env["arthexis.rfid"].sudo().with_context(active_test=False)
+        if not id_tag:
+            return Card
+        return Card.search(
+            [("uid", "=", normalize_uid(id_tag)), ("company_id", "=", company.id)],
+            limit=1,
+        )
 
     @api.model
     def _session(self, charger, transaction_id):

@@ -55,6 +55,12 @@ class OcppTransaction(models.Model):
     company_id = fields.Many2one(related="charger_id.company_id", store=True, index=True)
     node_id = fields.Many2one("arthexis.node", readonly=True, ondelete="set null")
     id_tag = fields.Char("ID tag", readonly=True, index=True)
+    rfid_id = fields.Many2one(
+        "arthexis.rfid", string="Card", readonly=True, index=True, ondelete="set null"
+    )
+    partner_id = fields.Many2one(
+        related="rfid_id.partner_id", string="Customer", store=True, index=True
+    )
     auth_status = fields.Selection(AUTH_STATUSES, "Authorization", readonly=True)
     auth_source = fields.Selection(AUTH_SOURCES, "Decided by", readonly=True)
     reservation_number = fields.Integer("Reservation", readonly=True)

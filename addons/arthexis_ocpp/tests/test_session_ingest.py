@@ -259,3 +259,24 @@ class TestSessionIngest(BridgeCase):
         points = self.env[action["res_model"]].search(action["domain"])
         self.assertEqual(points.mapped("value"), [3600])
         self.assertEqual(action["views"][0][1], "graph")
+
+    def test_a_session_knows_its_card_and_customer_for_energy_by_customer(self):
+        driver = self.env["res.partner"].create({"name": "Dana Driver"})
+        card = self.env["arthexis.rfid"].create({"uid": "04A2B3C4", "partner_id": driver.id})
+        self.api.ingest(
+            [
+                self.start(id_tag="04a2b3c4"),
+                self.event(
+                    "transaction_stopped",
+                    transaction_id="101",
+                    meter_stop=6000,
+                    timestamp="2026-11-22T11:00:00Z",
+                ),
+            ]
+        )
+        session = self.session()
+        self.assertEqual((session.rfid_id, session.partner_id), (card, driver))
+        [group] = self.env["ocpp.transaction"].read_group(
+            [("partner_id", "=", driver.id)], ["energy_kwh:sum"], ["partner_id"]
+        )
+        self.assertAlmostEqual(group["energy_kwh"], 5.0)
