@@ -1,24 +1,30 @@
-"""The bridge as a whole: outbox, state, websocket server, sync and charger registry
-refresh, started and stopped together.
+"""The bridge as a whole: outbox, state, message log, websocket server, sync,
+charger registry refresh and log shipping, started and stopped together, and
+the metrics that watch them.
 
-Start order puts durability first: the outbox and the state open before any
-charger can connect. Stop order is the reverse: stop accepting and close the
-chargers' connections (their handlers finish committing what they
-acknowledged), stop the sync and refresh tasks, then close the state and the
-outbox.
+Start order puts durability first: the outbox, the state and the message log
+open before any charger can connect. Stop order is the reverse: stop accepting
+and close the chargers' connections (their handlers finish committing what
+they acknowledged), stop the background tasks, then close the message log
+(storing its last frames), the state and the outbox.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from datetime import datetime
 
+from .auth_sync import AuthListRefresh, OnlineAuthorizer
+from .framelog import FrameLog
+from .metrics import Metrics
 from .odoo_client import OdooClient, XmlRpcOdooClient
 from .outbox import Outbox
 from .server import PATH_PREFIX, Server
 from .settings import Settings
 from .state import State
-from .sync import Backoff, ChargerRefresh, Sync
+from .sync import Backoff, ChargerRefresh, FrameShipping, Sync
 from .tasks import TaskSet
 
 logger = logging.getLogger(__name__)
@@ -28,9 +34,11 @@ class Bridge:
     """One edge bridge. ``await Bridge(settings).run()`` serves until stopped or cancelled.
 
     ``odoo_client`` replaces the XML-RPC client the settings would make, and
-    ``sync_backoff`` and ``refresh_backoff`` the retry delays of the sync and
-    charger registry refresh tasks (tests use them). Raises SettingsError if
-    the TLS certificates of the security profile cannot be loaded.
+    ``sync_backoff``, ``refresh_backoff``, ``frames_backoff`` and
+    ``auth_backoff`` the retry delays of the sync, charger registry refresh,
+    log shipping and id tag list refresh tasks (tests use them). Raises
+    SettingsError if the TLS certificates of the security profile cannot be
+    loaded.
     """
 
     def __init__(
@@ -40,17 +48,42 @@ class Bridge:
         odoo_client: OdooClient | None = None,
         sync_backoff: Backoff | None = None,
         refresh_backoff: Backoff | None = None,
+        frames_backoff: Backoff | None = None,
+        auth_backoff: Backoff | None = None,
     ) -> None:
         self.settings = settings
         self.outbox = Outbox(settings.outbox_path)
         self.state = State(settings.outbox_path)  # one file: the outbox and the state
-        self.server = Server(settings, self.outbox, self.state)
+        self.frame_log = None
+        if settings.frame_log_max:
+            self.frame_log = FrameLog(settings.outbox_path, settings.frame_log_max)
+        self.metrics = Metrics()
         if odoo_client is None and settings.odoo is not None:
             odoo = settings.odoo
-            odoo_client = XmlRpcOdooClient(odoo.url, odoo.db, odoo.login, odoo.api_key)
+            odoo_client = XmlRpcOdooClient(
+                odoo.url,
+                odoo.db,
+                odoo.login,
+                odoo.api_key,
+                authorize_timeout=settings.authorize_timeout,
+            )
         self.odoo_client = odoo_client
+        # With Odoo, a tag the cache does not know is asked of Odoo (auth_sync.py).
+        self.authorizer = None
+        if odoo_client is not None:
+            self.authorizer = OnlineAuthorizer(odoo_client, settings.authorize_timeout)
+        self.server = Server(
+            settings,
+            self.outbox,
+            self.state,
+            metrics=self.metrics,
+            frame_log=self.frame_log,
+            authorizer=self.authorizer,
+        )
         self.sync = None
         self.charger_refresh = None
+        self.auth_refresh = None
+        self.frame_shipping = None
         if odoo_client is not None:
             self.sync = Sync(
                 self.outbox,
@@ -64,9 +97,56 @@ class Bridge:
                 interval=settings.charger_refresh,
                 backoff=refresh_backoff,
             )
+            self.auth_refresh = AuthListRefresh(
+                self.state,
+                odoo_client,
+                interval=settings.auth_refresh,
+                backoff=auth_backoff,
+            )
+            if self.frame_log is not None:
+                self.frame_shipping = FrameShipping(
+                    self.frame_log, odoo_client, backoff=frames_backoff
+                )
+        self._add_metrics()
         self._tasks = TaskSet(logger)
         self._stopping = asyncio.Event()
         self._running = False
+
+    def _add_metrics(self) -> None:
+        metrics = self.metrics
+        metrics.gauge(
+            "connected_chargers", "chargers connected now", lambda: len(self.server.chargers)
+        )
+        outbox = self.outbox
+        metrics.gauge("outbox_depth", "events waiting for delivery to Odoo", lambda: outbox.size)
+        metrics.gauge(
+            "sync_lag_seconds",
+            "age of the oldest event not yet delivered to Odoo (0: none waiting)",
+            self._sync_lag,
+        )
+        sync = self.sync
+        metrics.counter(
+            "events_delivered_total",
+            "events Odoo confirmed since start",
+            lambda: 0 if sync is None else sync.delivered,
+        )
+        metrics.counter(
+            "sync_errors_total",
+            "failed attempts to deliver events to Odoo since start",
+            lambda: 0 if sync is None else sync.failures,
+        )
+        frame_log = self.frame_log
+        metrics.gauge(
+            "frame_log_depth",
+            "OCPP frames kept in the message log (not yet shipped to Odoo)",
+            lambda: 0 if frame_log is None else frame_log.depth,
+        )
+
+    def _sync_lag(self) -> float:
+        oldest = self.outbox.oldest_at
+        if oldest is None:
+            return 0
+        return max(0.0, round(time.time() - datetime.fromisoformat(oldest).timestamp(), 3))
 
     @property
     def port(self) -> int:
@@ -88,16 +168,26 @@ class Bridge:
         await self.outbox.start()
         try:
             await self.state.start()
+            if self.frame_log is not None:
+                await self.frame_log.start()
             await self.server.start()
         except BaseException:
+            if self.frame_log is not None:
+                await self.frame_log.close()
             await self.state.close()
             await self.outbox.close()
             raise
         self._running = True
+        if self.frame_log is not None:
+            self._tasks.spawn(self.frame_log.run(), name="message log flush")
         if self.sync is not None:
             self._tasks.spawn(self.sync.run(), name="sync to Odoo")
         if self.charger_refresh is not None:
             self._tasks.spawn(self.charger_refresh.run(), name="charger registry from Odoo")
+        if self.auth_refresh is not None:
+            self._tasks.spawn(self.auth_refresh.run(), name="id tag list from Odoo")
+        if self.frame_shipping is not None:
+            self._tasks.spawn(self.frame_shipping.run(), name="message log to Odoo")
         self._log_start(await self.outbox.depth())
 
     def _log_start(self, depth: int) -> None:
@@ -117,6 +207,15 @@ class Bridge:
             settings.unknown_chargers,
         )
         logger.info("outbox: %s (%d events waiting for delivery)", self.outbox.path, depth)
+        if self.frame_log is None:
+            logger.info("message log: off (frame_log_max 0)")
+        else:
+            logger.info(
+                "message log: %d frames kept, at most %d (frame_log_max)",
+                self.frame_log.depth,
+                self.frame_log.max_rows,
+            )
+        logger.info("metrics: GET /metrics on port %d", self.port)
         if settings.odoo is not None:
             logger.info("syncing to Odoo at %s db %s", settings.odoo.url, settings.odoo.db)
         elif self.odoo_client is not None:
@@ -150,7 +249,11 @@ class Bridge:
             await self._tasks.cancel_all()
         finally:
             try:
-                await self.state.close()
+                if self.frame_log is not None:
+                    await self.frame_log.close()
             finally:
-                await self.outbox.close()
+                try:
+                    await self.state.close()
+                finally:
+                    await self.outbox.close()
         logger.info("stopped")

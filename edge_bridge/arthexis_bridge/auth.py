@@ -8,8 +8,9 @@ two tags differing only in case are one entry. With ``id_tag_case_insensitive``
 off, a tag matches its entry only when spelled exactly as entered.
 
 A standalone bridge fills the cache with ``arthexis-bridge tags``; a bridge
-syncing with Odoo will feed it with :func:`apply` (a full list or a delta,
-with the list's version). These functions run on a connection from
+syncing with Odoo feeds it with :func:`apply` (a full list or a delta, with
+the list's version) and with Odoo's answers on tags it asks about
+(``auth_sync.py``). These functions run on a connection from
 ``state.py``, in the bridge's state thread or in the ``tags`` command.
 """
 
@@ -33,6 +34,7 @@ MAX_ID_TAG_LENGTH = 20  # CiString20Type
 
 CACHE = "cache"
 POLICY = "policy"
+ODOO = "odoo"  # asked online: see auth_sync.py
 
 
 def tag_key(id_tag: str) -> str:
@@ -80,7 +82,7 @@ class Decision:
     """What the edge answered for an id tag, as the events carry it (docs/events.md)."""
 
     status: str
-    source: str  # "cache" or "policy"; "odoo" once Odoo answers online
+    source: str  # "cache", "policy", or "odoo" when Odoo answered online
     expiry_date: str | None = None
     parent_id_tag: str | None = None
 

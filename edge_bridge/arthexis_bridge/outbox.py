@@ -59,6 +59,10 @@ class Outbox:
         self.appended = asyncio.Event()
         #: How many transactions committed appends (fewer than appends: group commit).
         self.commits = 0
+        #: Events waiting for delivery, and the ``at`` of the oldest (None: empty). Kept
+        #: by the writer thread as it commits and removes, so reading them costs nothing.
+        self.size = 0
+        self.oldest_at: str | None = None
         self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._open = False
@@ -95,7 +99,7 @@ class Outbox:
     async def append(self, event: dict[str, Any]) -> None:
         """Store one event; return only once it is committed to disk."""
         text = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
-        await self._submit(_Job("append", (event["id"], text)))
+        await self._submit(_Job("append", (event["id"], text, event["at"])))
         self.appended.set()
 
     async def peek(self, limit: int) -> list[dict[str, Any]]:
@@ -104,7 +108,7 @@ class Outbox:
 
     async def remove(self, ids: Iterable[str]) -> int:
         """Delete the events with these ids (others stay); return how many were deleted."""
-        return await self._call(_remove, list(ids))
+        return await self._call(self._remove, list(ids))
 
     async def depth(self) -> int:
         """How many events wait for delivery."""
@@ -157,6 +161,8 @@ class Outbox:
                     f"({SCHEMA_VERSION}); upgrade the bridge"
                 )
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            (self.size,) = db.execute("SELECT count(*) FROM outbox").fetchone()
+            self.oldest_at = _oldest_at(db)
         except BaseException:
             db.close()
             raise
@@ -192,13 +198,29 @@ class Outbox:
         self._commit(db, appends)
         return False
 
+    def _remove(self, db: sqlite3.Connection, ids: list[str]) -> int:
+        if not ids:
+            return 0
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            removed = db.executemany(
+                "DELETE FROM outbox WHERE id = ?", [(i,) for i in ids]
+            ).rowcount
+            db.execute("COMMIT")
+        except BaseException:
+            _rollback(db)
+            raise
+        self.size -= removed
+        self.oldest_at = _oldest_at(db)
+        return removed
+
     def _commit(self, db: sqlite3.Connection, jobs: list[_Job]) -> None:
         if not jobs:
             return
         try:
             db.execute("BEGIN IMMEDIATE")
             db.executemany(
-                "INSERT INTO outbox (id, event) VALUES (?, ?)", [j.payload for j in jobs]
+                "INSERT INTO outbox (id, event) VALUES (?, ?)", [j.payload[:2] for j in jobs]
             )
             db.execute("COMMIT")
         except sqlite3.Error as error:
@@ -216,6 +238,9 @@ class Outbox:
             )
             return
         self.commits += 1
+        self.size += len(jobs)
+        if self.oldest_at is None:
+            self.oldest_at = jobs[0].payload[2]
         for job in jobs:
             job.future.set_result(None)
 
@@ -225,17 +250,10 @@ def _peek(db: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:
     return [json.loads(text) for (text,) in rows]
 
 
-def _remove(db: sqlite3.Connection, ids: list[str]) -> int:
-    if not ids:
-        return 0
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        removed = db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids]).rowcount
-        db.execute("COMMIT")
-    except BaseException:
-        _rollback(db)
-        raise
-    return removed
+def _oldest_at(db: sqlite3.Connection) -> str | None:
+    row = db.execute("SELECT json_extract(event, '$.at') FROM outbox ORDER BY seq LIMIT 1")
+    found = row.fetchone()
+    return None if found is None else found[0]
 
 
 def _rollback(db: sqlite3.Connection) -> None:

@@ -11,6 +11,12 @@ Once connected, the subprotocol picks the charge point class from
 the same id replaces its previous connection, which is closed. A frame larger
 than ``max_frame_bytes`` closes its charger's connection with 1009 (message
 too big) before the bridge reads it; the other chargers do not notice.
+
+The same port answers a plain HTTP ``GET /metrics`` with the bridge's metrics
+in the Prometheus text format (``metrics.py``), before any check of the OCPP
+path, subprotocol or credentials. With a message log, each charger's
+connection is wrapped so that every frame it receives and sends is recorded
+(``framelog.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +36,9 @@ from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
 from . import chargers
+from .auth_sync import OnlineAuthorizer
+from .framelog import FrameLog, RecordingConnection
+from .metrics import CONTENT_TYPE, Metrics
 from .outbox import Outbox
 from .protocols import SUBPROTOCOLS, ChargePointHandler
 from .security import Authenticator, server_ssl_context
@@ -40,6 +49,7 @@ from .tasks import TaskSet
 logger = logging.getLogger(__name__)
 
 PATH_PREFIX = "/ocpp/"
+METRICS_PATH = "/metrics"
 MAX_ID_LENGTH = chargers.MAX_ID_LENGTH
 
 
@@ -94,8 +104,15 @@ class Server:
         outbox: Outbox,
         state: State,
         subprotocols: Mapping[str, type[ChargePointHandler]] = SUBPROTOCOLS,
+        *,
+        metrics: Metrics | None = None,
+        frame_log: FrameLog | None = None,
+        authorizer: OnlineAuthorizer | None = None,
     ) -> None:
         self._settings = settings
+        self.metrics = metrics if metrics is not None else Metrics()
+        self._frame_log = frame_log
+        self._authorizer = authorizer
         self._outbox = outbox
         self._state = state
         self._subprotocols = dict(subprotocols)
@@ -151,6 +168,8 @@ class Server:
         self, connection: ServerConnection, request: Request
     ) -> Response | None:
         """Refuse at the handshake what the bridge cannot serve or may not let in."""
+        if urlsplit(request.path).path == METRICS_PATH:
+            return self._metrics_page(connection)
         cp_id = charge_point_id(request.path)
         if cp_id is None:
             logger.info(
@@ -201,12 +220,27 @@ class Server:
             return response
         return None
 
+    def _metrics_page(self, connection: ServerConnection) -> Response:
+        response = connection.respond(HTTPStatus.OK, self.metrics.render())
+        del response.headers["Content-Type"]  # respond()'s plain text/plain
+        response.headers["Content-Type"] = CONTENT_TYPE
+        return response
+
     async def _serve_charger(self, connection: ServerConnection) -> None:
         """Serve one charger from connect to disconnect."""
         cp_id = charge_point_id(connection.request.path)
         protocol = connection.subprotocol
+        served = connection
+        if self._frame_log is not None:
+            served = RecordingConnection(connection, cp_id, self._frame_log)
         charge_point = self._subprotocols[protocol](
-            cp_id, connection, outbox=self._outbox, state=self._state, settings=self._settings
+            cp_id,
+            served,
+            outbox=self._outbox,
+            state=self._state,
+            settings=self._settings,
+            metrics=self.metrics,
+            authorizer=self._authorizer,
         )
         session = ChargerSession(cp_id, protocol, connection, charge_point)
         previous = self._chargers.get(cp_id)

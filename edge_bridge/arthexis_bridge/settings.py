@@ -53,10 +53,13 @@ class Settings:
     id_tag_case_insensitive: bool = True
     unknown_chargers: str = "accept"
     charger_refresh: int = 60
+    auth_refresh: int = 30
+    authorize_timeout: float = 2.0
     security_profile: int = 0
     tls_cert: Path | None = None
     tls_key: Path | None = None
     tls_ca: Path | None = None
+    frame_log_max: int = 100000
 
     @property
     def standalone(self) -> bool:
@@ -100,8 +103,25 @@ def _seconds(raw: object) -> int:
     return _integer(raw, 1, None, "expected a whole number of seconds, at least 1")
 
 
+def _timeout(raw: object) -> float:
+    expected = "expected a number of seconds above 0 and at most 60, like 2 or 0.5"
+    if isinstance(raw, bool):
+        raise ValueError(expected)
+    try:
+        value = float(raw.strip() if isinstance(raw, str) else raw)
+    except (TypeError, ValueError):
+        raise ValueError(expected) from None
+    if not 0 < value <= 60:
+        raise ValueError(expected)
+    return value
+
+
 def _count(raw: object) -> int:
     return _integer(raw, 1, None, "expected a whole number, at least 1")
+
+
+def _count_or_zero(raw: object) -> int:
+    return _integer(raw, 0, None, "expected a whole number, at least 0 (0: off)")
 
 
 def _frame_bytes(raw: object) -> int:
@@ -250,6 +270,23 @@ OPTIONS: tuple[Option, ...] = (
         "seconds between pulls of the charger registry from Odoo",
     ),
     Option(
+        "auth_refresh",
+        "auth_refresh",
+        "ARTHEXIS_BRIDGE_AUTH_REFRESH",
+        _seconds,
+        "30",
+        "seconds between pulls of the id tag list from Odoo (changes since the last)",
+    ),
+    Option(
+        "authorize_timeout",
+        "authorize_timeout",
+        "ARTHEXIS_BRIDGE_AUTHORIZE_TIMEOUT",
+        _timeout,
+        "2",
+        "seconds to wait for Odoo's answer on an id tag the cache does not know, "
+        "before unknown_tags decides",
+    ),
+    Option(
         "security_profile",
         "security_profile",
         "ARTHEXIS_BRIDGE_SECURITY_PROFILE",
@@ -280,6 +317,15 @@ OPTIONS: tuple[Option, ...] = (
         _path,
         "",
         "the CA certificates chargers' client certificates must chain to (profile 3)",
+    ),
+    Option(
+        "frame_log_max",
+        "frame_log_max",
+        "ARTHEXIS_BRIDGE_FRAME_LOG_MAX",
+        _count_or_zero,
+        "100000",
+        "OCPP frames the message log keeps (oldest dropped beyond it) until shipped to "
+        "Odoo; 0 turns the log off",
     ),
 )
 

@@ -1,5 +1,5 @@
 """The bridge's own state: transaction ids, active transactions, the id tag cache,
-the charger registry.
+the charger registry, and the message log's table.
 
 It lives in the outbox's SQLite file (one file to back up and move) but in its
 own tables, listed here with their schema version, and through its own
@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 2  # 2: chargers
+SCHEMA_VERSION = 3  # 2: chargers; 3: frame_log
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS state_meta (
         key TEXT PRIMARY KEY,  -- schema_version, last_transaction_id, auth_list_version,
@@ -61,6 +61,16 @@ SCHEMA = (
         password_hash TEXT,                -- pbkdf2_sha256$...; NULL: no password set
         require_rfid INTEGER NOT NULL      -- 0: free vend
     ) WITHOUT ROWID""",
+    # The message log (framelog.py): written through a connection of its own,
+    # in batches, without fsync; bounded to frame_log_max rows.
+    """CREATE TABLE IF NOT EXISTS frame_log (
+        seq INTEGER PRIMARY KEY,  -- the order the frames crossed the socket
+        id TEXT NOT NULL,         -- uuid4 hex, the id Odoo confirms
+        charger TEXT NOT NULL,
+        at TEXT NOT NULL,         -- UTC ISO 8601 with milliseconds and Z
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        frame TEXT NOT NULL       -- as sent, cut to 8 KiB + '…'
+    )""",
 )
 
 

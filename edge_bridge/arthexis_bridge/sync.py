@@ -10,6 +10,10 @@ Another task (:class:`ChargerRefresh`) replaces the charger registry
 (``chargers.py``) with Odoo's list at start-up and every ``charger_refresh``
 seconds. While Odoo cannot be reached the bridge keeps the registry it has,
 and tries again with backoff.
+
+A third (:class:`FrameShipping`) ships the message log (``framelog.py``) with
+``log_frames``, apart from the events: a slow or failing log never holds up
+their delivery.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import xmlrpc.client
 from collections.abc import Callable
 
 from . import chargers
+from .framelog import FrameLog
 from .odoo_client import OdooClient, OdooError
 from .outbox import Outbox
 from .state import State
@@ -196,3 +201,72 @@ class ChargerRefresh:
         self.refreshed += 1
         logger.debug("charger registry refreshed: %d chargers", len(registry))
         return len(registry)
+
+
+class FrameShipping:
+    """The task that ships the message log to Odoo; run it with ``await shipping.run()``.
+
+    Frames leave the log only once Odoo has confirmed their ids; the rest are
+    sent again, with backoff while Odoo cannot be reached (the log's bound
+    drops the oldest meanwhile).
+    """
+
+    def __init__(
+        self,
+        log: FrameLog,
+        client: OdooClient,
+        *,
+        batch_size: int = 1000,
+        backoff: Backoff | None = None,
+        wake_interval: float = 60.0,
+    ) -> None:
+        self._log = log
+        self._client = client
+        self._batch_size = batch_size
+        self._backoff = backoff or Backoff()
+        self._wake_interval = wake_interval
+        #: Frames Odoo has confirmed, and shipping attempts that failed, since start.
+        self.shipped = 0
+        self.failures = 0
+        self._failing = False
+
+    async def run(self) -> None:
+        """Ship until cancelled."""
+        while True:
+            self._log.flushed.clear()  # a flush from now on wakes the wait below
+            try:
+                count = await self.ship_batch()
+            except Exception as error:
+                self.failures += 1
+                self._failing = True
+                delay = self._backoff.next()
+                logger.warning(
+                    "cannot ship the message log to Odoo (%s); retrying in %.1f s",
+                    describe(error),
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                continue
+            if count:
+                if self._failing:
+                    self._failing = False
+                    logger.info("shipping the message log to Odoo again")
+                self._backoff.reset()
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._log.flushed.wait(), self._wake_interval)
+
+    async def ship_batch(self) -> int:
+        """Send the oldest stored frames; remove what Odoo confirmed; return how many."""
+        batch = await self._log.peek(self._batch_size)
+        if not batch:
+            return 0
+        seqs = {frame["id"]: seq for seq, frame in batch}
+        confirmed = await self._client.log_frames([frame for _, frame in batch])
+        done = [seqs[i] for i in set(confirmed) if i in seqs]
+        if not done:
+            raise OdooError(f"Odoo confirmed none of the {len(batch)} frames sent")
+        await self._log.remove(done)
+        self.shipped += len(done)
+        logger.debug("shipped %d of %d frames to Odoo", len(done), len(batch))
+        return len(done)

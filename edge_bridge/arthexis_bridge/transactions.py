@@ -57,9 +57,12 @@ class Active:
     started_at: str
 
 
-def authorize(db: sqlite3.Connection, id_tag: str, policy: Policy) -> Decision:
-    """The cache's (or policy's) decision; ConcurrentTx if the tag already charges here."""
-    decision = auth.decide(db, id_tag, policy)
+def authorize(
+    db: sqlite3.Connection, id_tag: str, policy: Policy, answered: Decision | None = None
+) -> Decision:
+    """The cache's (or policy's) decision, or ``answered`` (Odoo's, asked online);
+    ConcurrentTx if the tag already charges here."""
+    decision = answered if answered is not None else auth.decide(db, id_tag, policy)
     if decision.accepted and _in_use(db, id_tag, policy):
         return decision.concurrent()
     return decision
@@ -73,12 +76,14 @@ def start(
     meter_start: int,
     timestamp: str,
     policy: Policy,
+    answered: Decision | None = None,
 ) -> Started:
     """Allocate and record a transaction, or recognize a repeated start.
 
     ``timestamp`` is normalized (events.normalize_time). A start with the same
     charger, connector, tag, meter start and timestamp as one already answered
     is the same transaction: it gets the same id and decision again.
+    ``answered``: Odoo's decision, asked online, instead of the cache's.
     """
     with write(db):
         row = db.execute(
@@ -99,7 +104,7 @@ def start(
             f"UPDATE transactions SET stopped_at = ? WHERE {where}",
             (events.utc_timestamp(), charger, connector_id),
         )
-        decision = authorize(db, id_tag, policy)
+        decision = authorize(db, id_tag, policy, answered)
         transaction_id = get_meta(db, "last_transaction_id", 0) + 1
         set_meta(db, "last_transaction_id", transaction_id)
         db.execute(

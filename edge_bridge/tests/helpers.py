@@ -47,3 +47,27 @@ async def send_frame(websocket, frame, within=5.0):
 async def call(websocket, unique_id, action, payload):
     """Send a raw CALL and return the decoded answer."""
     return await send_frame(websocket, [2, unique_id, action, payload])
+
+
+class QuietOdoo:
+    """An in-test OdooClient that confirms everything and has nothing to say.
+
+    Not a fake Odoo server: it stands in for the client interface so a test can
+    script the one call it is about by overriding it. Real Odoo is covered by
+    the end-to-end tests in the repository's tests/.
+    """
+
+    async def ingest(self, events):
+        return [event["id"] for event in events]
+
+    async def chargers(self):
+        return []
+
+    async def log_frames(self, frames):
+        return [frame["id"] for frame in frames]
+
+    async def auth_list(self, since):
+        return {"version": since, "full": False, "entries": []}
+
+    async def authorize(self, id_tag):
+        return {"status": "Invalid", "expiry_date": False, "parent_id_tag": False}

@@ -14,10 +14,10 @@ from arthexis_bridge.settings import OdooSettings
 from arthexis_bridge.simulator import SimulatedCharger
 from arthexis_bridge.sync import Backoff
 
-from .helpers import eventually
+from .helpers import QuietOdoo, eventually
 
 
-class RecordingOdoo:
+class RecordingOdoo(QuietOdoo):
     """An OdooClient that confirms everything and keeps what it got."""
 
     def __init__(self):
@@ -26,9 +26,6 @@ class RecordingOdoo:
     async def ingest(self, events):
         self.events.extend(events)
         return [event["id"] for event in events]
-
-    async def chargers(self):
-        return []
 
 
 async def test_events_survive_a_bridge_restart_in_order(settings):

@@ -17,7 +17,7 @@ from arthexis_bridge.simulator import SimulatedCharger
 from arthexis_bridge.state import State
 from arthexis_bridge.sync import Backoff, ChargerRefresh
 
-from .helpers import HEARTBEAT_INTERVAL, call, eventually, stored_events
+from .helpers import HEARTBEAT_INTERVAL, QuietOdoo, call, eventually, stored_events
 from .test_passwords import CHEAP_HASH
 
 BOOT = {"chargePointVendor": "ACME", "chargePointModel": "Volt 22"}
@@ -140,15 +140,12 @@ async def test_a_known_charger_gets_what_the_registry_says_at_each_boot(bridge, 
     assert [b["registration"] for b in boots(settings)] == ["Rejected", "Pending", "Accepted"]
 
 
-class RegistryOdoo:
+class RegistryOdoo(QuietOdoo):
     """An OdooClient whose chargers() answers come from the test, in turn."""
 
     def __init__(self, *answers):
         self.answers = list(answers)
         self.calls = 0
-
-    async def ingest(self, events):
-        return [event["id"] for event in events]
 
     async def chargers(self):
         self.calls += 1

@@ -11,10 +11,10 @@ from arthexis_bridge.odoo_client import OdooClient
 from arthexis_bridge.outbox import Outbox
 from arthexis_bridge.sync import Backoff, Sync
 
-from .helpers import eventually
+from .helpers import QuietOdoo, eventually
 
 
-class ScriptedOdoo:
+class ScriptedOdoo(QuietOdoo):
     """An OdooClient whose answers the test scripts: a list of ids, a callable or an error."""
 
     def __init__(self, *answers):
@@ -27,9 +27,6 @@ class ScriptedOdoo:
         if isinstance(answer, BaseException):
             raise answer
         return answer([event["id"] for event in events])
-
-    async def chargers(self):
-        return []
 
 
 class RecordingBackoff(Backoff):

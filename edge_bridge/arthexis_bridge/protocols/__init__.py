@@ -14,6 +14,8 @@ from . import ocpp16
 if TYPE_CHECKING:
     from websockets.asyncio.server import ServerConnection
 
+    from ..auth_sync import OnlineAuthorizer
+    from ..metrics import Metrics
     from ..outbox import Outbox
     from ..settings import Settings
     from ..state import State
@@ -33,6 +35,8 @@ class ChargePointHandler(Protocol):
         outbox: Outbox,
         state: State,
         settings: Settings,
+        metrics: Metrics | None = None,
+        authorizer: OnlineAuthorizer | None = None,
     ) -> None: ...
 
     async def start(self) -> None:

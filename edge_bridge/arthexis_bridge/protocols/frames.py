@@ -64,7 +64,7 @@ MAX_DESCRIPTION = 200  # characters of a CALLERROR description
 # The start of a CALL whose id is readable even when the rest is not JSON.
 _CALL_START = re.compile(r'\s*\[\s*2\s*,\s*("(?:[^"\\]|\\.)*")')
 
-_ACTIONS = frozenset(action.value for action in Action)
+ACTIONS = frozenset(action.value for action in Action)
 # Lowest connectorId per action: rules the 1.6 text states and its schemas leave out.
 _MIN_CONNECTOR_ID = {"StartTransaction": 1, "MeterValues": 0, "StatusNotification": 0}
 
@@ -143,7 +143,7 @@ def parse(raw: str | bytes) -> Call | CallResult | CallError:
 def check_call(call: Call, handled: Container[str]) -> None:
     """Raise FrameError unless the action is ``handled`` and the payload fits its schema."""
     if call.action not in handled:
-        if call.action in _ACTIONS:
+        if call.action in ACTIONS:
             error = NotSupportedError(f"the central system does not take {call.action}")
         else:
             error = NotImplementedError(f"{call.action} is not an OCPP 1.6 action")

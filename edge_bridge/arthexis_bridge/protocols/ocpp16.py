@@ -6,7 +6,10 @@ the CALLERROR 1.6 names, and the connection goes on. Each handler then turns
 the CALL into a protocol-neutral event, commits it to the outbox, and only then
 answers, so nothing acknowledged is ever lost. Handlers touch only local state
 (the outbox and ``state.py``): the ``ocpp`` package awaits them one at a time
-per connection, and a charger must not wait on Odoo.
+per connection, and a charger must not wait on Odoo. The one exception is an
+id tag the cache does not know, on a bridge with Odoo: Authorize and
+StartTransaction ask Odoo about it for at most ``authorize_timeout`` seconds
+(``auth_sync.py``), then the ``unknown_tags`` policy decides.
 
 BootNotification is answered with the charger's registration from the
 charger registry (``chargers.py``), or, for an id the registry does not list,
@@ -28,8 +31,9 @@ from ocpp.v16 import call_result
 from ocpp.v16.datatypes import IdTagInfo
 from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, RegistrationStatus
 
-from .. import auth, chargers, events, transactions
+from .. import auth, auth_sync, chargers, events, transactions
 from ..auth import Decision
+from ..metrics import UNKNOWN, Metrics
 from ..outbox import OutboxError
 from ..state import StateError
 from . import frames
@@ -37,6 +41,7 @@ from . import frames
 if TYPE_CHECKING:
     from websockets.asyncio.server import ServerConnection
 
+    from ..auth_sync import OnlineAuthorizer
     from ..outbox import Outbox
     from ..settings import Settings
     from ..state import State
@@ -73,11 +78,18 @@ class ChargePoint(BaseChargePoint):
         outbox: Outbox,
         state: State,
         settings: Settings,
+        metrics: Metrics | None = None,
+        authorizer: OnlineAuthorizer | None = None,
     ) -> None:
         super().__init__(charge_point_id, connection)
+        self._authorizer = authorizer  # None: no Odoo to ask, the policy decides
         self._outbox = outbox
         self._state = state
         self._settings = settings
+        self._metrics = metrics if metrics is not None else Metrics()
+        # The action of the CALL being answered: the ``ocpp`` package answers
+        # one CALL at a time per connection, so what _send sends answers it.
+        self._answering = UNKNOWN
         self._policy = auth.Policy(
             accept_unknown=settings.unknown_tags == "accept",
             case_insensitive=settings.id_tag_case_insensitive,
@@ -100,13 +112,16 @@ class ChargePoint(BaseChargePoint):
         own calls go to the call waiting for them; others are dropped, so a
         charger cannot fill the queue with answers nobody waits for.
         """
+        message = None
         try:
             message = frames.parse(raw_msg)
             if isinstance(message, Call):
                 frames.check_call(message, self.route_map)
         except frames.FrameError as refused:
+            self._received(message)
             await self._refuse(refused, raw_msg)
             return
+        self._received(message)
         if isinstance(message, Call):
             if message.action != Action.boot_notification and self.registration != ACCEPTED:
                 await self._refuse_unregistered(message)
@@ -120,6 +135,19 @@ class ChargePoint(BaseChargePoint):
                 self.id,
                 message.unique_id,
             )
+
+    def _received(self, message: object) -> None:
+        """Count the frame by action; only the actions of 1.6 are labels (a charger
+        must not be able to make up new metric series)."""
+        action = UNKNOWN
+        if isinstance(message, Call) and message.action in frames.ACTIONS:
+            action = message.action
+        self._answering = action
+        self._metrics.received(action)
+
+    async def _send(self, message: str) -> None:
+        await super()._send(message)
+        self._metrics.sent(self._answering, message)
 
     async def _refuse(self, refused: frames.FrameError, raw_msg: str | bytes) -> None:
         if refused.unique_id is None:
@@ -183,6 +211,14 @@ class ChargePoint(BaseChargePoint):
                 "the bridge cannot read or write its state; send it again",
                 details={"cause": str(error)},
             ) from error
+
+    async def ask_odoo(self, message_id: str, id_tag: str) -> Decision | None:
+        """Odoo's decision on a tag the cache does not know, kept in the cache;
+        None if Odoo does not give one in time (then the policy decides)."""
+        entry = await self._authorizer.ask(self.id, id_tag)
+        if entry is None:
+            return None
+        return await self.use_state(message_id, auth_sync.store_answer, entry, self._policy)
 
     @handles(Action.boot_notification)
     async def on_boot_notification(
@@ -257,6 +293,8 @@ class ChargePoint(BaseChargePoint):
         decision = await self.use_state(
             call_unique_id, transactions.authorize, id_tag, self._policy
         )
+        if decision.source == auth.POLICY and self._authorizer is not None:
+            decision = await self.ask_odoo(call_unique_id, id_tag) or decision
         data = {"id_tag": id_tag, "decision": decision.as_data(), "anomaly": decision.anomaly()}
         await self.record(events.AUTHORIZE, data, call_unique_id)
         return call_result.Authorize(id_tag_info=_id_tag_info(decision))
@@ -272,6 +310,11 @@ class ChargePoint(BaseChargePoint):
         reservation_id: int | None = None,
     ) -> call_result.StartTransaction:
         timestamp = _time(timestamp)
+        answered = None
+        if self._authorizer is not None:
+            known = await self.use_state(call_unique_id, auth.decide, id_tag, self._policy)
+            if known.source == auth.POLICY:
+                answered = await self.ask_odoo(call_unique_id, id_tag)
         started = await self.use_state(
             call_unique_id,
             transactions.start,
@@ -281,6 +324,7 @@ class ChargePoint(BaseChargePoint):
             meter_start,
             timestamp,
             self._policy,
+            answered,
         )
         if started.superseded:
             logger.warning(
