@@ -86,3 +86,24 @@ async def test_events_sent_while_odoo_is_down_arrive_once_it_is_back(odoo, bridg
     assert len(events) == 6
     assert len({event["uid"] for event in events}) == 6
     assert {event["state"] for event in events} == {"done"}
+
+
+async def test_raw_frames_reach_the_message_log_in_odoo(odoo, bridge):
+    cp_id = f"E2E-{uuid.uuid4().hex[:6]}"
+    async with SimulatedCharger(bridge.url, cp_id, connectors=1) as charger:
+        await charger.boot()
+        await charger.heartbeat()
+
+    def logged():
+        rows = odoo.call(
+            "ocpp.message.log",
+            "search_read",
+            [("charge_point_id", "=", cp_id)],
+            fields=["direction", "action"],
+            order="at, id",
+        )
+        return rows if len(rows) >= 4 else None
+
+    rows = await asyncio.to_thread(wait_for, logged, 30, "the frames in Odoo's message log")
+    seen = {(row["direction"], row["action"]) for row in rows}
+    assert {("in", "BootNotification"), ("in", "Heartbeat"), ("out", "(result)")} <= seen

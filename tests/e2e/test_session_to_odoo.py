@@ -35,3 +35,17 @@ async def test_a_whole_session_arrives_with_its_energy_and_meter_values(odoo, br
     assert abs(session["energy_kwh"] - 0.020) < 1e-6
     # Each reading carries energy and power: both are kept.
     assert len(session["meter_value_ids"]) >= 2 * 19
+
+
+async def test_cards_made_in_odoo_decide_at_the_charger(odoo, bridge):
+    allowed, blocked = "04C0FFEE010201", "04C0FFEE010202"
+    for uid, ok in ((allowed, True), (blocked, False)):
+        odoo.call("arthexis.rfid", "create", {"uid": uid, "allowed": ok})
+    cp_id = f"E2E-{uuid.uuid4().hex[:6]}"
+    async with SimulatedCharger(bridge.url, cp_id, connectors=1) as charger:
+        await charger.boot()
+        # Asked of Odoo online (or already in the cache the bridge pulled): either
+        # way Odoo's cards decide.
+        assert (await charger.authorize(allowed)).id_tag_info["status"] == "Accepted"
+        assert (await charger.authorize(blocked)).id_tag_info["status"] == "Blocked"
+        assert (await charger.authorize("04DEADBEEF")).id_tag_info["status"] == "Invalid"
