@@ -8,6 +8,7 @@ in ``data`` goes through :func:`normalize_time`, so Odoo reads one format.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from datetime import UTC, datetime
@@ -74,6 +75,13 @@ def normalize_time(text: str) -> str:
     ``2026-11-22T22:00:00.1234567+02:00`` becomes ``2026-11-22T20:00:00.123Z``.
     Raises ValueError if the text is not an ISO 8601 date and time.
     """
+    if type(text) is str:
+        return _normalize_text(text)
+    return utc_timestamp(parse_time(text))  # raises ValueError
+
+
+@functools.lru_cache(maxsize=1024)  # chargers send the same few times, over and over
+def _normalize_text(text: str) -> str:
     return utc_timestamp(parse_time(text))
 
 

@@ -7,6 +7,10 @@ outbox commits in groups: appends queue up while the previous commit is being
 written, and a single writer thread commits everything pending in one
 transaction. That thread owns the SQLite connection and does all SQLite work,
 so the event loop never blocks on the disk.
+
+An append waits on a future of its own event loop. The writer thread settles
+a whole group's futures with one ``call_soon_threadsafe`` per loop, rather
+than waking the loop once per event.
 """
 
 from __future__ import annotations
@@ -43,11 +47,24 @@ class OutboxError(Exception):
 
 @dataclass
 class _Job:
-    """Work for the writer thread: an append, a read/delete, or closing."""
+    """Work for the writer thread other than an append: a read/delete, or closing."""
 
-    kind: str  # "append", "call" or "close"
+    kind: str  # "call" or "close"
     payload: Any = None
     future: concurrent.futures.Future = field(default_factory=concurrent.futures.Future)
+
+
+class _Append:
+    """An event for the writer thread to commit, and the loop future its caller awaits."""
+
+    __slots__ = ("at", "id", "loop", "text", "waiter")
+    kind = "append"
+
+    def __init__(
+        self, id: str, text: str, at: str, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future
+    ) -> None:
+        self.id, self.text, self.at = id, text, at
+        self.loop, self.waiter = loop, waiter
 
 
 class Outbox:
@@ -63,7 +80,7 @@ class Outbox:
         #: by the writer thread as it commits and removes, so reading them costs nothing.
         self.size = 0
         self.oldest_at: str | None = None
-        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[_Job | _Append] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._open = False
 
@@ -98,8 +115,14 @@ class Outbox:
 
     async def append(self, event: dict[str, Any]) -> None:
         """Store one event; return only once it is committed to disk."""
+        if not self._open:
+            raise OutboxError(f"the outbox at {self.path} is not open")
         text = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
-        await self._submit(_Job("append", (event["id"], text, event["at"])))
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        self._jobs.put(_Append(event["id"], text, event["at"], loop, waiter))
+        # Cancelling the caller skips the event if the writer has not taken it yet.
+        await waiter
         self.appended.set()
 
     async def peek(self, limit: int) -> list[dict[str, Any]]:
@@ -176,8 +199,12 @@ class Outbox:
                 jobs.append(self._jobs.get_nowait())
             except queue.Empty:
                 break
-        appends: list[_Job] = []
+        appends: list[_Append] = []
         for job in jobs:
+            if job.kind == "append":
+                if not job.waiter.cancelled():  # cancelled by its caller before it started
+                    appends.append(job)
+                continue
             if job.kind == "close":
                 self._commit(db, appends)
                 if job.future.set_running_or_notify_cancel():
@@ -185,9 +212,6 @@ class Outbox:
                 return True
             if not job.future.set_running_or_notify_cancel():
                 continue  # cancelled by its caller before it started
-            if job.kind == "append":
-                appends.append(job)
-                continue
             self._commit(db, appends)
             appends = []
             function, args = job.payload
@@ -214,13 +238,29 @@ class Outbox:
         self.oldest_at = _oldest_at(db)
         return removed
 
-    def _commit(self, db: sqlite3.Connection, jobs: list[_Job]) -> None:
+    def _commit(self, db: sqlite3.Connection, jobs: list[_Append]) -> None:
+        """Commit the appends in one transaction, then wake each caller's loop once."""
         if not jobs:
             return
+        outcomes: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Exception | None]]]
+        outcomes = {}
+        self._insert(db, jobs, outcomes)
+        for loop, settled in outcomes.items():
+            try:
+                loop.call_soon_threadsafe(_settle, settled)
+            except RuntimeError:  # the caller's loop is closed: nobody waits any more
+                pass
+
+    def _insert(
+        self,
+        db: sqlite3.Connection,
+        jobs: list[_Append],
+        outcomes: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Exception | None]]],
+    ) -> None:
         try:
             db.execute("BEGIN IMMEDIATE")
             db.executemany(
-                "INSERT INTO outbox (id, event) VALUES (?, ?)", [j.payload[:2] for j in jobs]
+                "INSERT INTO outbox (id, event) VALUES (?, ?)", [(j.id, j.text) for j in jobs]
             )
             db.execute("COMMIT")
         except sqlite3.Error as error:
@@ -228,21 +268,30 @@ class Outbox:
             if len(jobs) > 1:
                 # One bad row must not fail the other chargers' events: retry one by one.
                 for job in jobs:
-                    self._commit(db, [job])
+                    self._insert(db, [job], outcomes)
                 return
-            logger.error(
-                "outbox %s: cannot commit event %s: %s", self.path, jobs[0].payload[0], error
-            )
-            jobs[0].future.set_exception(
-                OutboxError(f"cannot commit event {jobs[0].payload[0]} to {self.path}: {error}")
-            )
+            job = jobs[0]
+            logger.error("outbox %s: cannot commit event %s: %s", self.path, job.id, error)
+            failure = OutboxError(f"cannot commit event {job.id} to {self.path}: {error}")
+            outcomes.setdefault(job.loop, []).append((job.waiter, failure))
             return
         self.commits += 1
         self.size += len(jobs)
         if self.oldest_at is None:
-            self.oldest_at = jobs[0].payload[2]
+            self.oldest_at = jobs[0].at
         for job in jobs:
-            job.future.set_result(None)
+            outcomes.setdefault(job.loop, []).append((job.waiter, None))
+
+
+def _settle(settled: list[tuple[asyncio.Future, Exception | None]]) -> None:
+    """Run in the callers' loop: finish each append's future (unless its caller gave up)."""
+    for waiter, error in settled:
+        if waiter.done():
+            continue
+        if error is None:
+            waiter.set_result(None)
+        else:
+            waiter.set_exception(error)
 
 
 def _peek(db: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:

@@ -20,9 +20,17 @@ is not Accepted gets a CALLERROR for any other CALL (see
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ocpp.charge_point import (
+    camel_to_snake_case,
+    remove_nones,
+    serialize_as_dict,
+    snake_to_camel_case,
+)
 from ocpp.exceptions import GenericError, InternalError
 from ocpp.messages import Call
 from ocpp.routing import on
@@ -135,6 +143,34 @@ class ChargePoint(BaseChargePoint):
                 self.id,
                 message.unique_id,
             )
+
+    async def _handle_call(self, msg: Call) -> None:
+        """Answer a CALL route_message has checked, as the base class would, for less.
+
+        The base class converts every key of every payload with regular
+        expressions and reads the handler's signature for each CALL; here both
+        are done once per key and per handler (the keys a schema allows are
+        few). A handler that asks the ``ocpp`` package to validate, or that has
+        an after-hook, goes the base class's way.
+        """
+        handlers = self.route_map[msg.action]
+        if not handlers.get("_skip_schema_validation", False) or "_after_action" in handlers:
+            await super()._handle_call(msg)
+            return
+        handler = handlers["_on_action"]
+        kwargs = _snake_keys(msg.payload)
+        if _takes_call_unique_id(getattr(handler, "__func__", handler)):
+            kwargs["call_unique_id"] = msg.unique_id
+        try:
+            response = handler(**kwargs)
+            if inspect.isawaitable(response):
+                response = await response
+        except Exception as e:
+            self.logger.exception("Error while handling request '%s'", msg)
+            await self._send(msg.create_call_error(e).to_json())
+            return
+        payload = _camel_keys(remove_nones(serialize_as_dict(response)))
+        await self._send(msg.create_call_result(payload).to_json())
 
     def _received(self, message: object) -> None:
         """Count the frame by action; only the actions of 1.6 are labels (a charger
@@ -427,6 +463,51 @@ class ChargePoint(BaseChargePoint):
     ) -> call_result.FirmwareStatusNotification:
         await self.record(events.FIRMWARE_STATUS, {"status": status}, call_unique_id)
         return call_result.FirmwareStatusNotification()
+
+
+_MAX_KEYS = 4096  # converted keys remembered, per direction
+
+
+def _remembered(convert: Any) -> Any:
+    """One key converted as ``convert`` (the ``ocpp`` package's) would, remembered."""
+    known: dict[str, str] = {}
+
+    def key(name: str) -> str:
+        found = known.get(name)
+        if found is None:
+            (found,) = convert({name: None})
+            if len(known) < _MAX_KEYS:
+                known[name] = found
+        return found
+
+    return key
+
+
+_snake_key = _remembered(camel_to_snake_case)
+_camel_key = _remembered(snake_to_camel_case)
+
+
+def _snake_keys(data: Any) -> Any:
+    """``camel_to_snake_case`` for the JSON a frame holds."""
+    if type(data) is dict:
+        return {_snake_key(key): _snake_keys(value) for key, value in data.items()}
+    if type(data) is list:
+        return [_snake_keys(value) for value in data]
+    return data
+
+
+def _camel_keys(data: Any) -> Any:
+    """``snake_to_camel_case`` for an answer's payload."""
+    if isinstance(data, dict):
+        return {_camel_key(key): _camel_keys(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_camel_keys(value) for value in data]
+    return data
+
+
+@functools.cache
+def _takes_call_unique_id(function: Any) -> bool:
+    return "call_unique_id" in inspect.signature(function).parameters
 
 
 def _time(timestamp: str | None) -> str | None:
