@@ -30,8 +30,7 @@ from typing import Any
 from . import auth, transactions
 from .auth import Decision, Entry, Policy
 from .odoo_client import OdooClient, OdooError
-from .state import State
-from .sync import Backoff, describe
+from .sync import Refresh, describe
 
 logger = logging.getLogger(__name__)
 
@@ -87,47 +86,10 @@ def apply_auth_list(
     return True
 
 
-class AuthListRefresh:
-    """The task that keeps the id tag cache as Odoo has it; ``await refresh.run()``."""
+class AuthListRefresh(Refresh):
+    """Keeps the id tag cache as Odoo has it; ``await refresh.run()``."""
 
-    def __init__(
-        self,
-        state: State,
-        client: OdooClient,
-        *,
-        interval: float = 30.0,
-        backoff: Backoff | None = None,
-    ) -> None:
-        self._state = state
-        self._client = client
-        self._interval = interval
-        self._backoff = backoff or Backoff(maximum=interval)
-        #: Lists applied (full or delta, empty deltas too), and failed attempts, since start.
-        self.refreshed = 0
-        self.failures = 0
-        self._failing = False
-
-    async def run(self) -> None:
-        """Refresh now, then every ``interval`` seconds, until cancelled."""
-        while True:
-            try:
-                await self.refresh()
-            except Exception as error:
-                self.failures += 1
-                self._failing = True
-                delay = min(self._backoff.next(), self._interval)
-                logger.warning(
-                    "cannot refresh the id tag list from Odoo (%s); retrying in %.1f s",
-                    describe(error),
-                    delay,
-                )
-                await asyncio.sleep(delay)
-                continue
-            if self._failing:
-                self._failing = False
-                logger.info("id tag list: refreshed from Odoo again")
-            self._backoff.reset()
-            await asyncio.sleep(self._interval)
+    what = "id tag list"
 
     async def refresh(self) -> int:
         """Ask Odoo for the changes since the version applied, and apply them;

@@ -136,12 +136,14 @@ class Sync:
         return len(ids)
 
 
-class ChargerRefresh:
-    """The task that keeps the charger registry as Odoo has it; ``await refresh.run()``.
+class Refresh:
+    """A task that keeps some state as Odoo has it: ``refresh()`` now, then every
+    ``interval`` seconds, backing off (never longer than the interval) on failures.
 
-    Each refresh replaces the registry in one transaction, or, if Odoo's
-    answer cannot be read, leaves it as it was.
+    Subclasses say ``what`` they refresh and implement ``refresh()``.
     """
+
+    what = "state"
 
     def __init__(
         self,
@@ -158,29 +160,43 @@ class ChargerRefresh:
         #: Refreshes applied, and attempts that failed, since start.
         self.refreshed = 0
         self.failures = 0
-        self._failing = False
 
     async def run(self) -> None:
         """Refresh now, then every ``interval`` seconds, until cancelled."""
+        failing = False
         while True:
             try:
-                count = await self.refresh()
+                await self.refresh()
             except Exception as error:
                 self.failures += 1
-                self._failing = True
+                failing = True
                 delay = min(self._backoff.next(), self._interval)
                 logger.warning(
-                    "cannot refresh the charger registry from Odoo (%s); retrying in %.1f s",
+                    "cannot refresh the %s from Odoo (%s); retrying in %.1f s",
+                    self.what,
                     describe(error),
                     delay,
                 )
                 await asyncio.sleep(delay)
                 continue
-            if self._failing or self.refreshed == 1:
-                self._failing = False
-                logger.info("charger registry: %d chargers from Odoo", count)
+            if failing:
+                failing = False
+                logger.info("%s: refreshed from Odoo again", self.what)
             self._backoff.reset()
             await asyncio.sleep(self._interval)
+
+    async def refresh(self) -> object:
+        raise NotImplementedError
+
+
+class ChargerRefresh(Refresh):
+    """Keeps the charger registry as Odoo has it; ``await refresh.run()``.
+
+    Each refresh replaces the registry in one transaction, or, if Odoo's
+    answer cannot be read, leaves it as it was.
+    """
+
+    what = "charger registry"
 
     async def refresh(self) -> int:
         """Replace the registry with Odoo's list; return how many chargers it has.
@@ -199,7 +215,8 @@ class ChargerRefresh:
             registry[charger.charge_point_id] = charger
         await self._state.run(chargers.replace_all, list(registry.values()))
         self.refreshed += 1
-        logger.debug("charger registry refreshed: %d chargers", len(registry))
+        log = logger.info if self.refreshed == 1 else logger.debug
+        log("charger registry: %d chargers from Odoo", len(registry))
         return len(registry)
 
 
