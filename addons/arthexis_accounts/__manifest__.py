@@ -12,6 +12,12 @@
         "security/rules.xml",
         "data/uom_data.xml",
         "data/ir_sequence_data.xml",
+        "data/ir_cron_data.xml",
         "views/arthexis_rfid_views.xml",
+        "views/arthexis_energy_account_views.xml",
+        "views/arthexis_vehicle_views.xml",
+        "views/arthexis_subscription_views.xml",
+        "views/product_template_views.xml",
+        "views/res_partner_views.xml",
     ],
 }

@@ -1,3 +1,5 @@
+import csv
+import io
 import re
 
 from odoo import api, fields, models
@@ -6,6 +8,8 @@ from odoo.exceptions import UserError, ValidationError
 # ISO 14443 UIDs are 4, 7 or 10 bytes.
 UID_LENGTHS = (8, 14, 20)
 SEPARATORS = re.compile(r"[\s:\-]")
+# The columns of the import template and of "Export CSV": the same file goes both ways.
+CSV_FIELDS = ("uid", "label", "partner_id", "allowed", "valid_until", "parent_id")
 
 
 def normalize_uid(uid):
@@ -44,6 +48,12 @@ class ArthexisRfid(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     active = fields.Boolean(default=True)
+    energy_account_id = fields.Many2one(
+        "arthexis.energy.account",
+        string="Energy account",
+        compute="_compute_energy_account_id",
+        help="The holder's (or the holder's company's) account, which pays for this card.",
+    )
     auth_version = fields.Integer(
         readonly=True,
         copy=False,
@@ -103,24 +113,112 @@ class ArthexisRfid(models.Model):
         for card in self:
             card.display_name = f"{card.label} ({card.uid})" if card.label else card.uid
 
-    def _authorization(self, now=None):
+    @api.depends("partner_id", "company_id")
+    def _compute_energy_account_id(self):
+        # One query for a whole auth list, not one per card.
+        accounts = (
+            self.env["arthexis.energy.account"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("partner_id", "in", self.partner_id.commercial_partner_id.ids),
+                    ("company_id", "in", self.company_id.ids),
+                ]
+            )
+        )
+        by_owner = {(a.partner_id.id, a.company_id.id): a.id for a in accounts}
+        for card in self:
+            owner = (card.partner_id.commercial_partner_id.id, card.company_id.id)
+            card.energy_account_id = by_owner.get(owner, False)
+
+    def _authorization(self, now=None, online=False):
         """What a charger is told about this card: the one authorization policy.
 
         Returns {"status": Accepted | Blocked | Expired | Invalid, "expiry_date",
-        "parent_id_tag"}. Energy accounts and plans add their checks here.
+        "parent_id_tag"}. ``online`` is for an answer given now to one charger
+        (Authorize, StartTransaction), not kept in the edge's cache: arthexis_ocpp
+        then adds ConcurrentTx for a card or group already charging.
+        A card without an energy account is the operator's own: no balance check.
         """
         self.ensure_one()
         now = now or fields.Datetime.now()
+        # sudo: the policy reads the holder's account whoever asks (bridges, staff).
+        account = self.sudo().energy_account_id
         if not self.active:
             status = "Invalid"
         elif not self.allowed:
             status = "Blocked"
         elif self.valid_until and self.valid_until < now:
             status = "Expired"
+        elif account and (not account.active or account.blocked):
+            status = "Blocked"
+        elif account and not self._is_covered(account, now):
+            # OCPP 1.6 has no "no credit" status; Blocked is the one that means
+            # "known, valid, but may not charge now", which a top-up will change.
+            status = "Blocked"
         else:
             status = "Accepted"
         return {
             "status": status,
             "expiry_date": self.valid_until.isoformat() + "Z" if self.valid_until else False,
             "parent_id_tag": self.parent_id.uid or False,
+        }
+
+    def _is_covered(self, account, now):
+        """Whether an account pays for charging now: credit, or no credit needed."""
+        return (
+            account.service_account
+            or account.billing_mode == "postpaid"
+            or account.balance_kwh > 0
+            or bool(account._running_subscription(now.date()))
+        )
+
+    @api.model
+    def get_import_templates(self):
+        return [
+            {
+                "label": self.env._("Import template for RFID cards"),
+                "template": "/arthexis_accounts/static/csv/arthexis_rfid_template.csv",
+            }
+        ]
+
+    def _csv_rows(self):
+        """The cards as rows of CSV_FIELDS, in the form Odoo's import reads back."""
+        for card in self:
+            yield {
+                "uid": card.uid,
+                "label": card.label or "",
+                "partner_id": card.partner_id.display_name or "",
+                "allowed": "True" if card.allowed else "False",
+                # In the user's time zone, as Odoo's import reads it.
+                "valid_until": fields.Datetime.to_string(
+                    fields.Datetime.context_timestamp(card, card.valid_until)
+                )
+                if card.valid_until
+                else "",
+                "parent_id": card.parent_id.uid or "",
+            }
+
+    def action_export_csv(self):
+        """Download the selected cards (all when none is selected) as a CSV file."""
+        # Nothing selected: every card, as a backup would.
+        cards = self or self.search([])  # pylint: disable=no-search-all
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        # Group cards first, so an import of this file finds them when it reaches members.
+        writer.writerows(cards.sorted(lambda c: (bool(c.parent_id), c.uid))._csv_rows())
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": "rfid_cards.csv",
+                "raw": buffer.getvalue().encode(),
+                "mimetype": "text/csv",
+                "res_model": self._name,
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
         }
