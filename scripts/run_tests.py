@@ -24,6 +24,8 @@ from tests.harness import postgres  # noqa: E402
 TIERS = ["lint", "bridge", "odoo", "e2e"]
 PYTEST_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
 ODOO_RESULT = re.compile(r"odoo\.tests\.result: (\d+) failed, (\d+) error\(s\) of (\d+) tests")
+# Odoo counts a skipped test as run; its log line says which and why.
+ODOO_SKIP = re.compile(r"INFO \S+ odoo\.addons\.[\w.]+: skipped (\S+) : (.*?)\s*$")
 
 
 @dataclass
@@ -116,13 +118,20 @@ def odoo_tier(found, pg, logs):
         failed, errors, total = map(int, result.groups())
         if total == 0:
             return Outcome("odoo", "failed", "no addon test ran")
+        skips = [m.groups() for m in map(ODOO_SKIP.search, lines) if m]
+        for test, reason in skips:
+            print(f"SKIPPED {test}: {reason}")
+        reasons = "; ".join(sorted({reason for _test, reason in skips}))
         state = "passed" if failed + errors == 0 else "failed"
         return Outcome(
             "odoo",
             state,
-            f"{total} tests, {failed} failed, {errors} errors (log: {test_log})",
-            passed=total - failed - errors,
+            f"{total} tests, {failed} failed, {errors} errors, {len(skips)} skipped"
+            + (f" ({reasons})" if skips else "")
+            + f" (log: {test_log})",
+            passed=total - failed - errors - len(skips),
             failed=failed + errors,
+            skipped=len(skips),
         )
     finally:
         pg.dropdb(db)
