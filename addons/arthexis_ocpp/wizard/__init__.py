@@ -1,0 +1,1 @@
+from . import ocpp_command_wizard
