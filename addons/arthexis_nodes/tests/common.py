@@ -25,3 +25,16 @@ class ChargingUsersCase(TransactionCase):
                 ],
             }
         )
+
+
+class BridgeNodesCase(ChargingUsersCase):
+    """Two nodes, each with its own bridge user, as Generate API key makes them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Node = cls.env["arthexis.node"]
+        cls.node = Node.create({"name": "Garage edge"})
+        cls.other = Node.create({"name": "Depot edge"})
+        cls.bridge, _key = cls.node._issue_api_key()
+        cls.other_bridge, _key = cls.other._issue_api_key()

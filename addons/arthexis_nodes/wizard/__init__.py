@@ -1,1 +1,2 @@
 from . import arthexis_node_api_key
+from . import arthexis_node_enrolment_token

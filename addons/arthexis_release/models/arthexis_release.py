@@ -9,16 +9,8 @@ DEFAULT_PACKAGE = "arthexis-bridge"
 # The channel a release is published to.
 RELEASE_CHANNELS = [("stable", "Stable"), ("unstable", "Unstable")]
 
-# The upgrade channels a node follows, as its installer's --fixed, --stable,
-# --unstable and --latest options name them.
-UPGRADE_CHANNELS = [
-    ("fixed", "Fixed"),
-    ("stable", "Stable"),
-    ("unstable", "Unstable"),
-    ("latest", "Latest"),
-]
-
-# Release channels whose releases a node on an upgrade channel may install.
+# Release channels whose releases a node on an upgrade channel (arthexis.node's
+# upgrade_channel) may install.
 # A fixed node never upgrades by itself; unstable and latest see the same
 # releases and differ in how often the node checks for them.
 UPGRADE_SOURCES = {
