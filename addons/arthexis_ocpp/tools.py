@@ -1,7 +1,10 @@
 """Small helpers shared by the charging models."""
 
+import csv
 import hashlib
 import hmac
+import io
+import operator
 import secrets
 from datetime import datetime, timezone
 
@@ -40,16 +43,20 @@ def verify_password(password, encoded):
 
 
 def insert_rows(env, table, columns, rows):
-    """One parameterized multi-row INSERT: the bulk path of ingestion.
+    """One COPY of all rows: the bulk path of ingestion.
 
-    Raw SQL only on the measured hot paths (benchmarks/ingest.py); the ORM is
-    flushed first, and callers invalidate what they cached of these tables.
+    Raw SQL only on the measured hot paths (benchmarks/ingest.py): COPY takes a
+    batch faster than a multi-row INSERT, and the csv module writes it in C.
+    In CSV an empty field is NULL, so an empty string is stored as NULL (Odoo
+    shows both as empty). The ORM is flushed first, and callers invalidate what
+    they cached of these tables.
     """
     if not rows:
         return
     env.flush_all()
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    env.cr.execute(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * len(rows))}",
-        [row[column] for row in rows for column in columns],
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(map(operator.itemgetter(*columns), rows))
+    buffer.seek(0)
+    env.cr._obj.copy_expert(
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer
     )

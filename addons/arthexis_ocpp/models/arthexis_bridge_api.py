@@ -1,8 +1,11 @@
 import logging
+from datetime import timedelta
 
+import psycopg2
 from odoo import api, fields, models
 from odoo.addons.arthexis_accounts.models.arthexis_rfid import normalize_uid
 from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import mute_logger
 
 from ..tools import parse_time
 from .ocpp_status import CONNECTOR_STATUSES, ERROR_CODES
@@ -11,6 +14,8 @@ CONNECTOR_STATUS_VALUES = {value for value, _label in CONNECTOR_STATUSES}
 ERROR_CODE_VALUES = {value for value, _label in ERROR_CODES}
 
 _logger = logging.getLogger(__name__)
+
+NODE_SEEN_EVERY = timedelta(seconds=10)
 
 REGISTRATION = {"Accepted": "accepted", "Pending": "pending", "Rejected": "rejected"}
 
@@ -86,9 +91,33 @@ class ArthexisBridgeApi(models.AbstractModel):
         self.env["bus.bus"]._sendone(
             self.env.ref("arthexis_nodes.group_charging_user"), "arthexis_ocpp/chargers_changed", {}
         )
-        if node:
-            node.sudo().last_seen = fields.Datetime.now()
+        self._touch(node)
         return [event["id"] for event in events]
+
+    @api.model
+    def _touch(self, node):
+        """Note that the node's bridge reached Odoo, at most every NODE_SEEN_EVERY.
+
+        A bridge has several ingest calls in flight at once: each writing the
+        node's row would make them fail each other's transactions (serialization
+        failures, retried, but wasted work).
+        """
+        now = fields.Datetime.now()
+        if not node or (node.last_seen and now - node.last_seen < NODE_SEEN_EVERY):
+            return
+        # Skipped, not waited for, when another call holds or just changed the row:
+        # two calls touching the node at once must never fail each other's batch.
+        try:
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                self.env.cr.execute(
+                    "UPDATE arthexis_node SET last_seen = %s WHERE id IN (SELECT id "
+                    "FROM arthexis_node WHERE id = %s AND (last_seen IS NULL OR last_seen < %s) "
+                    "FOR UPDATE SKIP LOCKED)",
+                    [now, node.id, now - NODE_SEEN_EVERY],
+                )
+        except psycopg2.errors.SerializationFailure:
+            return
+        node.invalidate_recordset(["last_seen"])
 
     @api.model
     def log_frames(self, frames):
@@ -126,15 +155,19 @@ class ArthexisBridgeApi(models.AbstractModel):
         }
 
     @api.model
-    def authorize(self, id_tag):
-        """What to tell a charger about a tag the edge's cache does not know."""
+    def authorize(self, id_tag, concurrent=False):
+        """What to tell a charger about a tag the edge's cache does not know.
+
+        ``concurrent``: the bridge uses this answer once and does not cache it, so
+        Odoo may answer ConcurrentTx for a card (or group) charging elsewhere.
+        """
         self._check_bridge()
         node = self.env["arthexis.node"]._for_current_bridge()
         # sudo: as for auth_list, one card of the bridge's own company.
         card = self._card(node.company_id or self.env.company, id_tag)
         if not card:
             return {"status": "Invalid", "expiry_date": False, "parent_id_tag": False}
-        return card._authorization()
+        return card._authorization(online=concurrent)
 
     @api.model
     def chargers(self):
@@ -341,6 +374,11 @@ class ArthexisBridgeApi(models.AbstractModel):
         charger.write({"diagnostics_status": data["status"], "diagnostics_status_at": at})
 
     @api.model
+    def _ingest_security_event(self, charger, data, at):
+        # sudo: on the checked bridge's behalf, as every handler; it only appends the event.
+        self.env["ocpp.security.event"].sudo()._ingest(charger, data, at)
+
+    @api.model
     def _ingest_transaction_started(self, charger, data, at):
         session = self._session(charger, data["transaction_id"])
         decision = data.get("decision") or {}
@@ -352,14 +390,60 @@ class ArthexisBridgeApi(models.AbstractModel):
             "start_time": parse_time(data["timestamp"]) if data.get("timestamp") else at,
             "reservation_number": data.get("reservation_id") or 0,
             "auth_status": decision.get("status"),
-            "auth_source": decision.get("source"),
+            "auth_source": self._auth_source(decision.get("source")),
         }
         values.update(self._anomaly_values(data))
+        if session and session.start_time and session.start_time != values["start_time"]:
+            # The id was given before, to a session that started at another time: the
+            # bridge lost its data and counts again. Never merge into the old session.
+            self._retire(session)
+            session = session.browse()
         if session:
             # A start repeated after a reconnect: the same session, not a second one.
             session.write(values)
         else:
             self._create_session(charger, data["transaction_id"], values)
+
+    @api.model
+    def _auth_source(self, source):
+        """The session's "decided by", if Odoo lists the bridge's source (a newer bridge
+        may know more, such as free_vend); the ledger keeps the event as sent."""
+        known = dict(self.env["ocpp.transaction"]._fields["auth_source"].selection)
+        return source if source in known else False
+
+    @api.model
+    def _retire(self, session):
+        """Free a transaction id a bridge reused: the old session keeps its data under
+        "<id>/old-<record id>", and the id's later events go to the new session."""
+        _logger.warning(
+            "charger %s reused transaction id %s (session %s started %s): kept apart",
+            session.charger_id.charge_point_id,
+            session.transaction_id,
+            session.id,
+            session.start_time,
+        )
+        session.transaction_id = f"{session.transaction_id}/old-{session.id}"
+        session.flush_recordset(["transaction_id"])  # before the new session's INSERT
+
+    @api.model
+    def transaction_floor(self):
+        """The highest transaction id Odoo holds for the calling bridge's node (0: none).
+
+        A bridge raises its counter above it at start, so that it never gives an id
+        twice even when its data directory was lost.
+        """
+        self._check_bridge()
+        node = self.env["arthexis.node"]._for_current_bridge()
+        if not node:
+            return 0
+        self.env["ocpp.transaction"].flush_model(["transaction_id", "node_id"])
+        # Ids are text in Odoo (not every protocol's are numbers): the numeric ones count.
+        self.env.cr.execute(
+            "SELECT max(transaction_id::bigint) FROM ocpp_transaction "
+            "WHERE node_id = %s AND transaction_id ~ '^[0-9]{1,18}$'",
+            [node.id],
+        )
+        return self.env.cr.fetchone()[0] or 0
 
     @api.model
     def _ingest_transaction_stopped(self, charger, data, at):

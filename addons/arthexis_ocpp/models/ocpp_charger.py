@@ -96,6 +96,11 @@ class OcppCharger(models.Model):
     require_rfid = fields.Boolean(
         "Require RFID", default=True, help="Off: anyone may charge without a card (free vend)."
     )
+    tariff_id = fields.Many2one(
+        "product.product",
+        domain=[("charging_kind", "=", "tariff")],
+        help="Prices postpaid sessions here. Empty: the default tariff in Charging settings.",
+    )
     public = fields.Boolean(
         help="Show this charger on its public page, /charger/<id>, and on public maps."
     )
@@ -140,6 +145,12 @@ class OcppCharger(models.Model):
         "Session energy (kWh)", compute="_compute_active_session", digits=(16, 2)
     )
     connector_badges = fields.Html(compute="_compute_connector_badges", sanitize=False)
+    status_colour = fields.Char(
+        compute="_compute_status_colour", help="The Bootstrap colour of the status (map pins)."
+    )
+    security_event_ids = fields.One2many(
+        "ocpp.security.event", "charger_id", string="Security events"
+    )
 
     _sql_constraints = [
         (
@@ -221,6 +232,11 @@ class OcppCharger(models.Model):
                 for c in charger.connector_ids.filtered("connector_number")
             ]
             charger.connector_badges = Markup("").join(badges)
+
+    @api.depends("status")
+    def _compute_status_colour(self):
+        for charger in self:
+            charger.status_colour = STATUS_COLOURS.get(charger.status, "secondary")
 
     def _compute_password(self):
         self.password = False

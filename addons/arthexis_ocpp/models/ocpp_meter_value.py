@@ -52,32 +52,7 @@ class OcppMeterValue(models.Model):
     @api.model
     def _rows(self, charger, session, connector_number, samples, at):
         """Rows for samples of one event; raises ValueError/KeyError/TypeError if malformed."""
-        rows = []
-        for sample in samples or []:
-            raw = sample["value"]
-            try:
-                number = float(raw)
-            except (TypeError, ValueError):
-                number = 0.0  # signed data: the raw value is what counts
-            measurand = sample.get("measurand") or ENERGY_REGISTER
-            rows.append(
-                {
-                    "transaction_id": session.id or None,
-                    "charger_id": charger.id,
-                    "connector_number": connector_number or 0,
-                    "company_id": charger.company_id.id,
-                    "timestamp": parse_time(sample["timestamp"]) if sample.get("timestamp") else at,
-                    "measurand": measurand,
-                    "value": number,
-                    "raw_value": str(raw),
-                    "unit": sample.get("unit")
-                    or ("Wh" if measurand.startswith("Energy.") else None),
-                    "phase": sample.get("phase"),
-                    "context": sample.get("context"),
-                    "location": sample.get("location"),
-                }
-            )
-        return rows
+        return _sample_rows(_row_base(charger, session, connector_number), samples, at)
 
     @api.model
     def _store(self, charger, session, connector_number, samples, at):
@@ -109,16 +84,26 @@ class OcppMeterValue(models.Model):
             )
         }
         rows, records = [], []
+        # Per charger (and session), what every event of it shares, looked up once:
+        # ORM field reads cost more than the rest of an event's work.
+        bases, found = {}, {}
         for event in events:
             values = Api._ledger_values(event, node)
             try:
                 at = values["event_at"] = parse_time(event.get("at"))
-                charger = Api._charger_for(event, node, chargers)
                 data = event.get("data") or {}
-                session = sessions.get((charger.id, str(_tx(event)))) or Session
-                rows += self._rows(charger, session, data.get("connector_id"), data["samples"], at)
+                key = (event.get("charger"), event.get("protocol"))
+                if key not in found:
+                    charger = Api._charger_for(event, node, chargers)
+                    found[key] = (charger, charger.id, charger.company_id.id)
+                charger, charger_id, company_id = found[key]
+                base_key = (charger_id, str(_tx(event)), data.get("connector_id"))
+                if base_key not in bases:
+                    session = sessions.get(base_key[:2]) or Session
+                    bases[base_key] = _row_base(charger, session, data.get("connector_id"))
+                rows += _sample_rows(bases[base_key], data["samples"], at)
                 # Applied samples live in ocpp.meter.value: the ledger need not copy them.
-                values.update(charger_id=charger.id, company_id=charger.company_id.id, payload=None)
+                values.update(charger_id=charger_id, company_id=company_id, payload=None)
             except (ValueError, TypeError, KeyError, AttributeError) as error:
                 _logger.warning(
                     "bridge event %s (meter_values) not applied: %s", event["id"], error
@@ -156,3 +141,39 @@ class OcppMeterValue(models.Model):
 def _tx(event):
     data = event.get("data")
     return data.get("transaction_id") if isinstance(data, dict) else None
+
+
+def _row_base(charger, session, connector_number):
+    """What the rows of one charger's connector and session share."""
+    return {
+        "transaction_id": session.id or None,
+        "charger_id": charger.id,
+        "connector_number": connector_number or 0,
+        "company_id": charger.company_id.id,
+    }
+
+
+def _sample_rows(base, samples, at):
+    """A row per sample, on ``base``; raises ValueError/KeyError/TypeError if malformed."""
+    rows = []
+    for sample in samples or []:
+        raw = sample["value"]
+        try:
+            number = float(raw)
+        except (TypeError, ValueError):
+            number = 0.0  # signed data: the raw value is what counts
+        measurand = sample.get("measurand") or ENERGY_REGISTER
+        rows.append(
+            {
+                **base,
+                "timestamp": parse_time(sample["timestamp"]) if sample.get("timestamp") else at,
+                "measurand": measurand,
+                "value": number,
+                "raw_value": str(raw),
+                "unit": sample.get("unit") or ("Wh" if measurand.startswith("Energy.") else None),
+                "phase": sample.get("phase"),
+                "context": sample.get("context"),
+                "location": sample.get("location"),
+            }
+        )
+    return rows

@@ -14,6 +14,7 @@ AUTH_SOURCES = [
     ("cache", "Edge cache"),
     ("odoo", "Odoo"),
     ("policy", "Offline policy"),
+    ("free_vend", "Free vend"),
 ]
 
 STOP_REASONS = [

@@ -1,3 +1,4 @@
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -119,6 +120,53 @@ class TestSessionIngest(BridgeCase):
         self.api.ingest([first])
         self.api.ingest([again])
         self.assertEqual(len(self.session()), 1)
+
+    def test_a_reused_transaction_id_never_merges_into_the_old_session(self):
+        self.api.ingest(
+            [
+                self.start(),
+                self.event(
+                    "transaction_stopped",
+                    transaction_id="101",
+                    meter_stop=6000,
+                    timestamp="2026-11-22T11:00:00Z",
+                ),
+            ]
+        )
+        old = self.session()
+        # The bridge lost its data directory and counts from 1 again, up to 101.
+        with mute_logger("odoo.addons.arthexis_ocpp.models.arthexis_bridge_api"):
+            self.api.ingest(
+                [
+                    self.start(meter_start=9000, timestamp="2026-11-23T08:00:00Z"),
+                    self.event(
+                        "meter_values",
+                        connector_id=1,
+                        transaction_id="101",
+                        samples=[sample(9500, timestamp="2026-11-23T08:10:00Z")],
+                    ),
+                ]
+            )
+        new = self.session()
+        self.assertNotEqual(new, old)
+        self.assertEqual((new.state, new.meter_start, new.meter_last), ("active", 9000, 9500))
+        self.assertEqual(
+            (old.state, old.meter_start, old.meter_stop, len(old.meter_value_ids)),
+            ("completed", 1000, 6000, 0),
+            "the old session keeps what it had",
+        )
+        self.assertEqual(old.transaction_id, f"101/old-{old.id}")
+
+    def test_transaction_floor_is_the_highest_id_of_the_bridges_node(self):
+        self.assertEqual(self.api.transaction_floor(), 0)
+        self.api.ingest([self.start("7"), self.start("12", connector_id=2), self.start("9")])
+        other = self.env["arthexis.node"].create({"name": "Other edge"})
+        self.env["ocpp.transaction"].create(
+            {"charger_id": self.charger().id, "transaction_id": "500", "node_id": other.id}
+        )
+        self.assertEqual(self.api.transaction_floor(), 12, "only this node's sessions count")
+        with self.assertRaises(AccessError):
+            self.env["arthexis.bridge.api"].transaction_floor()
 
     def test_stop_for_an_unknown_transaction_is_kept_as_an_anomalous_session(self):
         self.api.ingest(
