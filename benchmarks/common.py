@@ -16,13 +16,14 @@ free_port = harness.free_port
 
 
 @contextlib.contextmanager
-def running_odoo(name, modules=("arthexis_ocpp",)):
-    """An Odoo server with these modules on a fresh database, dropped afterwards."""
+def running_odoo(name, modules=("arthexis_ocpp",), workers=0):
+    """An Odoo server with these modules on a fresh database, dropped afterwards;
+    ``workers`` > 0 runs Odoo's prefork server with that many workers."""
     found, reason = harness.find()
     if not found:
         sys.exit(f"needs Odoo 18: {reason}")
     pg = postgres.find_or_start()
-    server = OdooServer(found, pg, LOGS, name, list(modules))
+    server = OdooServer(found, pg, LOGS, name, list(modules), workers)
     try:
         print(f"installing {', '.join(modules)} on {server.db} ...", flush=True)
         server.install()

@@ -35,6 +35,7 @@ MAX_ID_TAG_LENGTH = 20  # CiString20Type
 CACHE = "cache"
 POLICY = "policy"
 ODOO = "odoo"  # asked online: see auth_sync.py
+FREE_VEND = "free_vend"  # the charger needs no card (require_rfid off in the registry)
 
 
 def tag_key(id_tag: str) -> str:
@@ -82,7 +83,7 @@ class Decision:
     """What the edge answered for an id tag, as the events carry it (docs/events.md)."""
 
     status: str
-    source: str  # "cache", "policy", or "odoo" when Odoo answered online
+    source: str  # "cache", "policy", "odoo" when Odoo answered online, or "free_vend"
     expiry_date: str | None = None
     parent_id_tag: str | None = None
 

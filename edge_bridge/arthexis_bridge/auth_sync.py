@@ -153,5 +153,6 @@ class OnlineAuthorizer:
             charger,
             id_tag,
             why,
+            extra={"event": "authorize_offline", "charger": charger, "id_tag": id_tag},
         )
         return None

@@ -104,6 +104,13 @@ def get(db: sqlite3.Connection, charge_point_id: str) -> Charger | None:
     return None if row is None else _charger(row)
 
 
+def free_vend(db: sqlite3.Connection, charge_point_id: str) -> bool:
+    """Whether the charger charges without a card: listed with require_rfid off.
+    A charger the registry does not list needs one."""
+    charger = get(db, charge_point_id)
+    return charger is not None and not charger.require_rfid
+
+
 def registration_of(db: sqlite3.Connection, charge_point_id: str, unknown_chargers: str) -> str:
     """What the charger's BootNotification is answered: the registry's word, or the policy's."""
     charger = get(db, charge_point_id)

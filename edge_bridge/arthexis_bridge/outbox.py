@@ -23,6 +23,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,7 @@ class Outbox:
         #: by the writer thread as it commits and removes, so reading them costs nothing.
         self.size = 0
         self.oldest_at: str | None = None
+        self._listeners: list[asyncio.Event] = []
         self._jobs: queue.SimpleQueue[_Job | _Append] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._open = False
@@ -124,10 +126,29 @@ class Outbox:
         # Cancelling the caller skips the event if the writer has not taken it yet.
         await waiter
         self.appended.set()
+        for listener in self._listeners:
+            listener.set()
+
+    def listener(self) -> asyncio.Event:
+        """An event of its own, set after each append commits: one per waiting task, so
+        that one task clearing it never hides an append from another."""
+        event = asyncio.Event()
+        self._listeners.append(event)
+        return event
 
     async def peek(self, limit: int) -> list[dict[str, Any]]:
         """The oldest ``limit`` events, oldest first."""
         return await self._call(_peek, limit)
+
+    async def peek_lane(self, lane: int, lanes: int, limit: int) -> list[dict[str, Any]]:
+        """The oldest ``limit`` events of one lane of ``lanes``, oldest first.
+
+        Events are split into lanes by charger (:func:`lane_of`), so each
+        charger's events are all in one lane, in the order they were appended.
+        """
+        if lanes == 1:
+            return await self.peek(limit)
+        return await self._call(_peek_lane, lane, lanes, limit)
 
     async def remove(self, ids: Iterable[str]) -> int:
         """Delete the events with these ids (others stay); return how many were deleted."""
@@ -176,6 +197,7 @@ class Outbox:
             if mode != "wal":
                 raise sqlite3.OperationalError(f"the file system does not support WAL ({mode})")
             db.execute("PRAGMA synchronous=FULL")
+            db.create_function("bridge_lane", 2, lane_of, deterministic=True)
             db.execute(SCHEMA)
             (version,) = db.execute("PRAGMA user_version").fetchone()
             if version > SCHEMA_VERSION:
@@ -271,7 +293,13 @@ class Outbox:
                     self._insert(db, [job], outcomes)
                 return
             job = jobs[0]
-            logger.error("outbox %s: cannot commit event %s: %s", self.path, job.id, error)
+            logger.error(
+                "outbox %s: cannot commit event %s: %s",
+                self.path,
+                job.id,
+                error,
+                extra={"event": "outbox_failed", "event_id": job.id},
+            )
             failure = OutboxError(f"cannot commit event {job.id} to {self.path}: {error}")
             outcomes.setdefault(job.loop, []).append((job.waiter, failure))
             return
@@ -296,6 +324,20 @@ def _settle(settled: list[tuple[asyncio.Future, Exception | None]]) -> None:
 
 def _peek(db: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:
     rows = db.execute("SELECT event FROM outbox ORDER BY seq LIMIT ?", (limit,))
+    return [json.loads(text) for (text,) in rows]
+
+
+def lane_of(charger: str | None, lanes: int) -> int:
+    """The delivery lane of a charger's events: stable across restarts and processes."""
+    return zlib.crc32((charger or "").encode()) % lanes
+
+
+def _peek_lane(db: sqlite3.Connection, lane: int, lanes: int, limit: int) -> list[dict[str, Any]]:
+    rows = db.execute(
+        "SELECT event FROM outbox WHERE bridge_lane(json_extract(event, '$.charger'), ?) = ? "
+        "ORDER BY seq LIMIT ?",
+        (lanes, lane, limit),
+    )
     return [json.loads(text) for (text,) in rows]
 
 

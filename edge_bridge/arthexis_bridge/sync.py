@@ -1,7 +1,8 @@
 """Delivering the outbox to Odoo, and pulling the charger registry from it.
 
-One task drains the outbox oldest first, in batches, so each charger's events
-reach Odoo in the order the bridge accepted them. An event leaves the outbox
+One task drains the outbox oldest first, in batches, on a few lanes at once
+(each charger's events on one lane), so each charger's events reach Odoo in
+the order the bridge accepted them. An event leaves the outbox
 only once Odoo has confirmed its id. Whatever goes wrong on the way (Odoo down,
 network cut, timeout, a fault inside Odoo) is logged and retried with
 exponential backoff, for as long as it takes: the chargers never notice.
@@ -20,18 +21,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import random
 import xmlrpc.client
 from collections.abc import Callable
 
-from . import chargers
+from . import chargers, transactions
 from .framelog import FrameLog
 from .odoo_client import OdooClient, OdooError
 from .outbox import Outbox
 from .state import State
 
 logger = logging.getLogger(__name__)
+
+SYNC_BACKOFF_MAX = 15.0
 
 
 class Backoff:
@@ -74,7 +78,14 @@ def describe(error: BaseException) -> str:
 
 
 class Sync:
-    """The task that delivers the outbox to Odoo; run it with ``await sync.run()``."""
+    """The task that delivers the outbox to Odoo; run it with ``await sync.run()``.
+
+    ``lanes`` ingest calls may be in flight at once, so that Odoo's time on one
+    batch overlaps the others' (and the network's). Each charger's events keep
+    to one lane (``outbox.lane_of``), and a lane sends its next batch only once
+    Odoo has answered the previous one: every charger's events still reach Odoo
+    in the order the bridge accepted them. A failing lane backs off on its own.
+    """
 
     def __init__(
         self,
@@ -82,47 +93,63 @@ class Sync:
         client: OdooClient,
         *,
         batch_size: int = 500,
+        lanes: int = 1,
         backoff: Backoff | None = None,
         wake_interval: float = 60.0,
     ) -> None:
         self._outbox = outbox
         self._client = client
         self._batch_size = batch_size
-        self._backoff = backoff or Backoff()
+        self._lanes = lanes
+        # At most SYNC_BACKOFF_MAX between attempts: once Odoo is back, the backlog
+        # starts draining within seconds; an attempt a lane makes costs Odoo little.
+        first = backoff or Backoff(maximum=SYNC_BACKOFF_MAX)
+        self._backoffs = [first] + [copy.copy(first) for _ in range(lanes - 1)]
         self._wake_interval = wake_interval
         #: Events Odoo has confirmed, and delivery attempts that failed, since start.
         self.delivered = 0
         self.failures = 0
-        self._failing = False
 
     async def run(self) -> None:
         """Deliver until cancelled."""
+        await asyncio.gather(*(self._run_lane(lane) for lane in range(self._lanes)))
+
+    async def _run_lane(self, lane: int) -> None:
+        backoff = self._backoffs[lane]
+        appended = self._outbox.listener()
+        failing = False
         while True:
             # Cleared before reading: an append from now on wakes the wait below.
-            self._outbox.appended.clear()
+            appended.clear()
             try:
-                count = await self.deliver_batch()
+                count = await self.deliver_batch(lane)
             except Exception as error:
                 self.failures += 1
-                self._failing = True
-                delay = self._backoff.next()
+                failing = True
+                delay = backoff.next()
                 logger.warning(
-                    "cannot deliver events to Odoo (%s); retrying in %.1f s", describe(error), delay
+                    "cannot deliver events to Odoo (%s); retrying in %.1f s",
+                    describe(error),
+                    delay,
+                    extra={"event": "sync_failed", "lane": lane, "retry_in": round(delay, 1)},
                 )
                 await asyncio.sleep(delay)
                 continue
             if count:
-                if self._failing:
-                    self._failing = False
-                    logger.info("delivering events to Odoo again")
-                self._backoff.reset()
+                if failing:
+                    failing = False
+                    logger.info(
+                        "delivering events to Odoo again",
+                        extra={"event": "sync_resumed", "lane": lane},
+                    )
+                backoff.reset()
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._outbox.appended.wait(), self._wake_interval)
+                await asyncio.wait_for(appended.wait(), self._wake_interval)
 
-    async def deliver_batch(self) -> int:
-        """Send the oldest batch; remove what Odoo confirmed; return how many that was."""
-        events = await self._outbox.peek(self._batch_size)
+    async def deliver_batch(self, lane: int = 0) -> int:
+        """Send the lane's oldest batch; remove what Odoo confirmed; return how many."""
+        events = await self._outbox.peek_lane(lane, self._lanes, self._batch_size)
         if not events:
             return 0
         sent = {event["id"] for event in events}
@@ -176,6 +203,7 @@ class Refresh:
                     self.what,
                     describe(error),
                     delay,
+                    extra={"event": "refresh_failed", "what": self.what},
                 )
                 await asyncio.sleep(delay)
                 continue
@@ -220,6 +248,33 @@ class ChargerRefresh(Refresh):
         return len(registry)
 
 
+class TransactionFloor(Refresh):
+    """Keeps the transaction id counter above the highest id Odoo holds for this
+    node, so that a bridge whose data directory was lost never gives an id twice.
+
+    Read at start (``Bridge.start`` waits a little for it), then every interval.
+    """
+
+    what = "transaction id floor"
+
+    async def refresh(self) -> int:
+        """Raise the counter to Odoo's floor if it is below; return the last id given."""
+        floor = await self._client.transaction_floor()
+        before = await self._state.run(transactions.raise_floor, 0)  # reads the counter
+        last = await self._state.run(transactions.raise_floor, floor)
+        if last > before:
+            logger.warning(
+                "transaction ids: Odoo holds ids up to %d, above this bridge's counter %d "
+                "(a new or restored data directory?); counting on from %d",
+                floor,
+                before,
+                floor,
+                extra={"event": "transaction_floor_raised", "floor": floor, "was": before},
+            )
+        self.refreshed += 1
+        return last
+
+
 class FrameShipping:
     """The task that ships the message log to Odoo; run it with ``await shipping.run()``.
 
@@ -261,6 +316,7 @@ class FrameShipping:
                     "cannot ship the message log to Odoo (%s); retrying in %.1f s",
                     describe(error),
                     delay,
+                    extra={"event": "frames_failed", "retry_in": round(delay, 1)},
                 )
                 await asyncio.sleep(delay)
                 continue

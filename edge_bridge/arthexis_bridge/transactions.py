@@ -3,7 +3,9 @@
 OCPP 1.6 leaves transaction ids to the central system. The bridge counts them
 1, 2, 3... in the state file and commits each before the charger hears it, so
 an id is never given twice, whatever happens to the rows or the process (Odoo
-keys a session by charger and transaction id).
+keys a session by charger and transaction id). Should the state file itself be
+lost, the bridge counts on from the highest id Odoo holds for its node
+(``raise_floor``, read at start), and Odoo keeps a reused id's session apart.
 
 A transaction is active on its charger's connector from StartTransaction to
 StopTransaction; a connector has one at a time, so a new start on a connector
@@ -63,7 +65,8 @@ def authorize(
     """The cache's (or policy's) decision, or ``answered`` (Odoo's, asked online);
     ConcurrentTx if the tag already charges here."""
     decision = answered if answered is not None else auth.decide(db, id_tag, policy)
-    if decision.accepted and _in_use(db, id_tag, policy):
+    # A free-vend charger often starts every session with the same tag: no ConcurrentTx.
+    if decision.accepted and decision.source != auth.FREE_VEND and _in_use(db, id_tag, policy):
         return decision.concurrent()
     return decision
 
@@ -123,6 +126,16 @@ def start(
             ),
         )
     return Started(transaction_id, decision, superseded=superseded)
+
+
+def raise_floor(db: sqlite3.Connection, floor: int) -> int:
+    """Count on from ``floor`` if the counter is below it (Odoo holds ids up to
+    it: this data directory is new, or was restored); return the last id given."""
+    with write(db):
+        last = get_meta(db, "last_transaction_id", 0)
+        if floor > last:
+            set_meta(db, "last_transaction_id", floor)
+    return max(floor, last)
 
 
 def stop(

@@ -71,3 +71,6 @@ class QuietOdoo:
 
     async def authorize(self, id_tag):
         return {"status": "Invalid", "expiry_date": False, "parent_id_tag": False}
+
+    async def transaction_floor(self):
+        return 0

@@ -230,7 +230,7 @@ def test_the_refresh_interval_and_timeout_are_settings():
     )
     assert (settings.auth_refresh, settings.authorize_timeout) == (10, 0.5)
     defaults = load_settings(environ={})
-    assert (defaults.auth_refresh, defaults.authorize_timeout) == (30, 2.0)
+    assert (defaults.auth_refresh, defaults.authorize_timeout) == (60, 2.0)
     for name, value in [
         ("AUTH_REFRESH", "0"),
         ("AUTHORIZE_TIMEOUT", "0"),

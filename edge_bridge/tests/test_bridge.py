@@ -114,3 +114,29 @@ async def test_run_serves_until_asked_to_stop_then_closes_everything(settings):
             await ws.recv()
     with pytest.raises(OutboxError):
         await bridge.outbox.depth()
+
+
+class FloorOdoo(QuietOdoo):
+    """Odoo holding sessions up to transaction id ``floor`` for this node."""
+
+    def __init__(self, floor):
+        self.floor = floor
+
+    async def transaction_floor(self):
+        return self.floor
+
+
+async def test_a_new_data_dir_counts_transaction_ids_on_from_what_odoo_holds(settings, caplog):
+    caplog.set_level(logging.WARNING, logger="arthexis_bridge")
+    async with Bridge(settings, odoo_client=FloorOdoo(41)) as bridge:
+        async with SimulatedCharger(f"ws://127.0.0.1:{bridge.port}/ocpp", "CP-1") as charger:
+            await charger.boot()
+            started = await charger.start_transaction(1, "TAG", 0)
+    assert started.transaction_id == 42, "never an id Odoo already holds"
+    assert "Odoo holds ids up to 41" in caplog.text
+    # A floor below the bridge's own counter changes nothing.
+    async with Bridge(settings, odoo_client=FloorOdoo(5)) as bridge:
+        async with SimulatedCharger(f"ws://127.0.0.1:{bridge.port}/ocpp", "CP-1") as charger:
+            await charger.boot()
+            started = await charger.start_transaction(2, "TAG2", 0)
+    assert started.transaction_id == 43

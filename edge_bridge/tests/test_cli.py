@@ -91,7 +91,7 @@ async def test_run_stops_gracefully_on_sigterm(command, tmp_path):
         if process.returncode is None:
             process.kill()
             await process.wait()
-    assert b"arthexis_bridge.app: stopped" in rest
+    assert b"logger=arthexis_bridge.app event=stopped" in rest
 
 
 async def test_simulate_runs_chargers_against_a_bridge(command, bridge, url, settings):

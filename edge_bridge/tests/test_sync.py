@@ -155,3 +155,35 @@ def test_backoff_jitter_only_shortens_delays():
     delays = [Backoff(initial=10, jitter=0.5).next() for _ in range(50)]
     assert all(5 <= delay <= 10 for delay in delays)
     assert len(set(delays)) > 1
+
+
+async def test_lanes_overlap_ingest_calls_and_keep_each_chargers_order(outbox):
+    events = [
+        make_event(f"CP-{n % 8}", "status", "ocpp1.6", {"connector_id": n}) for n in range(80)
+    ]
+    for event in events:
+        await outbox.append(event)
+
+    class SlowOdoo(ScriptedOdoo):
+        in_flight = peak = 0
+
+        async def ingest(self, events):
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+            await asyncio.sleep(0.02)
+            self.in_flight -= 1
+            return await super().ingest(events)
+
+    odoo = SlowOdoo()
+    sync = Sync(outbox, odoo, batch_size=5, lanes=4)
+
+    async def drained():
+        return await outbox.depth() == 0
+
+    await run_until(sync, drained, what="the outbox to drain")
+    assert odoo.peak > 1, "several batches were in Odoo at once"
+    delivered = [event_id for batch in odoo.batches for event_id in batch]
+    assert sorted(delivered) == sorted(event["id"] for event in events), "each event once"
+    for cp in range(8):
+        mine = [event["id"] for event in events if event["charger"] == f"CP-{cp}"]
+        assert [i for i in delivered if i in mine] == mine, f"CP-{cp}'s events in order"

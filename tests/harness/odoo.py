@@ -63,17 +63,33 @@ class Odoo:
         )
         return [line for line in lines if PROBLEM.match(line)]
 
-    def serve(self, db, port, pg, log_path):
-        """Start an Odoo HTTP server on 127.0.0.1:port and wait until it answers."""
+    def serve(self, db, port, pg, log_path, workers=0):
+        """Start an Odoo HTTP server on 127.0.0.1:port and wait until it answers.
+
+        ``workers`` 0: one process, a thread per request (tests); more: Odoo's
+        prefork server with that many worker processes, as in production.
+        """
         log = open(log_path, "a")  # closed with the process, by stop_server
+        # Prefork also runs a long-polling process: on a free port, not 8072, so
+        # that servers side by side do not collide.
+        prefork = [f"--gevent-port={free_port()}"] if workers else []
+        command = self.command
+        odoo_bin = Path(self.location) / "odoo-bin"
+        if workers and odoo_bin.is_file():
+            # Prefork starts that process as `<python> <argv[0]> gevent`: argv[0] must be
+            # a script (under `-m odoo` it is odoo/__main__.py, which cannot run alone).
+            def command(*args):
+                return [sys.executable, str(odoo_bin), f"--addons-path={self.addons_path}", *args]
+
         proc = subprocess.Popen(
-            self.command(
+            command(
                 "-d",
                 db,
                 f"--db-filter=^{re.escape(db)}$",
                 "--http-interface=127.0.0.1",
                 f"--http-port={port}",
-                "--workers=0",
+                f"--workers={workers}",
+                *prefork,
                 "--max-cron-threads=0",
                 "--no-database-list",
             ),

@@ -17,8 +17,9 @@ from .wait import wait_for
 class OdooServer:
     """An Odoo HTTP server on a fresh database, which callers may stop and start again."""
 
-    def __init__(self, found, pg, logs, name, modules=None):
+    def __init__(self, found, pg, logs, name, modules=None, workers=0):
         self.found, self.pg, self.logs, self.name = found, pg, logs, name
+        self.workers = workers
         self.db = f"arthexis_{name}_{uuid.uuid4().hex[:8]}"
         self.port = harness.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -34,7 +35,11 @@ class OdooServer:
 
     def start(self):
         self.proc = self.found.serve(
-            self.db, self.port, self.pg, self.logs / f"{self.name}-odoo-server.log"
+            self.db,
+            self.port,
+            self.pg,
+            self.logs / f"{self.name}-odoo-server.log",
+            workers=self.workers,
         )
 
     def stop(self):
