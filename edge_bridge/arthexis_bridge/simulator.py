@@ -5,6 +5,14 @@ A :class:`SimulatedCharger` connects to any central system at
 boot, status, heartbeat, and charging sessions (authorize, start, meter values,
 stop). It uses the ``ocpp`` package, so what it sends is schema-valid, and the
 answers it gets are checked against the schemas too.
+
+It also answers every OCPP 1.6 central system -> charge point action as a real
+charger does (:class:`SimulatedChargePoint`): Accepted by default, or what
+``answers`` says per action (another status 1.6 allows, ``NO_ANSWER`` for a
+charger that never answers, ``CALL_ERROR`` for a CALLERROR). Remote start and
+stop run real sessions, GetConfiguration and ChangeConfiguration use a
+plausible configuration, TriggerMessage sends the message asked for, and
+SetChargingProfile limits are kept in ``limits``.
 """
 
 from __future__ import annotations
@@ -16,9 +24,13 @@ import ssl as ssl_module
 from typing import Any
 from urllib.parse import quote
 
+from ocpp.exceptions import NotSupportedError
+from ocpp.messages import Call, unpack
+from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.datatypes import MeterValue, SampledValue
 from ocpp.v16.enums import (
+    Action,
     AuthorizationStatus,
     Location,
     Measurand,
@@ -35,6 +47,34 @@ from .events import utc_timestamp
 logger = logging.getLogger(__name__)
 
 SUBPROTOCOL = "ocpp1.6"
+
+#: ``answers`` values: never answer the CALL, or answer it with a CALLERROR.
+NO_ANSWER = "no answer"
+CALL_ERROR = "CALLERROR"
+
+
+def default_configuration(connectors: int) -> dict[str, tuple[str, bool]]:
+    """A plausible 1.6 configuration: key -> (value, read-only)."""
+    return {
+        "HeartbeatInterval": ("300", False),
+        "ConnectionTimeOut": ("60", False),
+        "MeterValueSampleInterval": ("60", False),
+        "MeterValuesSampledData": ("Energy.Active.Import.Register,Power.Active.Import", False),
+        "AuthorizeRemoteTxRequests": ("true", False),
+        "LocalAuthorizeOffline": ("true", False),
+        "LocalAuthListEnabled": ("true", False),
+        "LocalAuthListMaxLength": ("1000", True),
+        "SendLocalListMaxLength": ("100", True),
+        "NumberOfConnectors": (str(connectors), True),
+        "ResetRetries": ("1", False),
+        "ChargeProfileMaxStackLevel": ("10", True),
+        "ChargingScheduleAllowedChargingRateUnit": ("Current,Power", True),
+        "SupportedFeatureProfiles": (
+            "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,"
+            "RemoteTrigger",
+            True,
+        ),
+    }
 
 
 class SimulatedCharger:
@@ -85,6 +125,28 @@ class SimulatedCharger:
         self.connection: ClientConnection | None = None
         self._charge_point: ChargePoint | None = None
         self._reader: asyncio.Task | None = None
+        #: Per action, how to answer the central system (default Accepted): another
+        #: status 1.6 allows for it, NO_ANSWER or CALL_ERROR.
+        self.answers: dict[str, str] = {}
+        #: The central system's calls, as received: (loop time, action, payload).
+        self.received: list[tuple[float, str, dict[str, Any]]] = []
+        #: Called with (action, payload) on each call received, before it is answered.
+        self.on_call: Any = None
+        self.configuration = default_configuration(connectors)
+        #: Active sessions (connector -> transaction id), and remote-started ones' tasks.
+        self.active: dict[int, int] = {}
+        self._sessions: dict[int, asyncio.Task] = {}
+        self._stopping: dict[int, asyncio.Event] = {}
+        self._tasks: set[asyncio.Task] = set()
+        #: SetChargingProfile limits by connector (0: the charger), with their unit.
+        self.limits: dict[int, tuple[float, str]] = {}
+        self.profiles: dict[int, dict[str, Any]] = {}
+        self.local_list_version = 0
+        self.local_list: dict[str, Any] = {}
+        self.reservations: dict[int, dict[str, Any]] = {}
+        self.availability: dict[int, str] = {}
+        #: Seconds between meter values of a remote-started session.
+        self.meter_interval = 1.0
 
     async def __aenter__(self) -> SimulatedCharger:
         await self.connect()
@@ -102,8 +164,8 @@ class SimulatedCharger:
         self.connection = await connect(
             self.url, subprotocols=[SUBPROTOCOL], additional_headers=headers, **options
         )
-        self._charge_point = ChargePoint(
-            self.id, self.connection, response_timeout=self.response_timeout
+        self._charge_point = SimulatedChargePoint(
+            self, self.id, self.connection, response_timeout=self.response_timeout
         )
         self._reader = asyncio.create_task(self._read(), name=f"simulator {self.id} reader")
 
@@ -115,6 +177,10 @@ class SimulatedCharger:
     async def close(self) -> None:
         if self.connection is None:
             return
+        for task in [*self._tasks, *self._sessions.values()]:
+            task.cancel()
+        await asyncio.gather(*self._tasks, *self._sessions.values(), return_exceptions=True)
+        self._sessions.clear()
         await self.connection.close()
         await self._reader  # re-raises whatever broke the reader
         self.connection = self._charge_point = self._reader = None
@@ -162,7 +228,7 @@ class SimulatedCharger:
         reservation_id: int | None = None,
     ) -> call_result.StartTransaction:
         """Start a transaction (timestamp: now); the answer has its ``transaction_id``."""
-        return await self.call(
+        result = await self.call(
             call.StartTransaction(
                 connector_id=connector_id,
                 id_tag=id_tag,
@@ -171,6 +237,9 @@ class SimulatedCharger:
                 reservation_id=reservation_id,
             )
         )
+        if result.id_tag_info["status"] == AuthorizationStatus.accepted:
+            self.active[connector_id] = result.transaction_id
+        return result
 
     async def meter_values(
         self,
@@ -200,8 +269,14 @@ class SimulatedCharger:
         id_tag: str | None = None,
         timestamp: str | None = None,
     ) -> call_result.StopTransaction:
-        """Stop a transaction (timestamp: now); ``transaction_data``: MeterValue items."""
-        return await self.call(
+        """Stop a transaction (timestamp: now); ``transaction_data``: MeterValue items.
+
+        Its connector's TxProfile limit ends with it, as on a real charger."""
+        connectors = [c for c, t in self.active.items() if t == transaction_id]
+        for connector_id in connectors:
+            self.limits.pop(connector_id, None)
+            self.profiles.pop(connector_id, None)
+        result = await self.call(
             call.StopTransaction(
                 meter_stop=meter_stop,
                 timestamp=timestamp or utc_timestamp(),
@@ -211,6 +286,9 @@ class SimulatedCharger:
                 transaction_data=transaction_data,
             )
         )
+        for connector_id in connectors:
+            self.active.pop(connector_id, None)
+        return result
 
     async def charge(
         self,
@@ -305,6 +383,296 @@ class SimulatedCharger:
         finally:
             if own_connection:
                 await self.close()
+
+    def received_calls(self, action: str) -> list[dict[str, Any]]:
+        """The payloads of the calls of one action received so far (snake_case keys)."""
+        return [payload for _at, name, payload in self.received if name == action]
+
+    def spawn(self, coro: Any) -> None:
+        """Run what an answer sets off (a session, a triggered message) after answering."""
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("%s: %s failed", self.id, task.get_name(), exc_info=task.exception())
+
+    async def remote_session(self, connector_id: int, id_tag: str) -> None:
+        """A session the central system started: authorize first if the configuration's
+        AuthorizeRemoteTxRequests says so, start, Charging, meter values every
+        ``meter_interval`` s at ``power_w`` until stopped."""
+        loop = asyncio.get_running_loop()
+        stop = self._stopping[connector_id] = asyncio.Event()
+        try:
+            if self.configuration["AuthorizeRemoteTxRequests"][0] == "true":
+                answer = await self.authorize(id_tag)
+                if answer.id_tag_info["status"] != AuthorizationStatus.accepted:
+                    return
+            await self.status(connector_id, "Preparing")
+            meter = self.registers[connector_id]
+            start = await self.start_transaction(connector_id, id_tag, round(meter))
+            if start.id_tag_info["status"] != AuthorizationStatus.accepted:
+                await self.stop_transaction(start.transaction_id, round(meter), "DeAuthorized")
+                await self.status(connector_id, "Available")
+                return
+            await self.status(connector_id, "Charging")
+            last = loop.time()
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.meter_interval)
+                now = loop.time()
+                meter += self.power_w * (now - last) / 3600
+                last = now
+                self.registers[connector_id] = meter
+                await self.meter_values(connector_id, start.transaction_id, meter, self.power_w)
+            await self.stop_transaction(start.transaction_id, round(meter), "Remote", id_tag=id_tag)
+            await self.status(connector_id, "Available")
+        finally:
+            self._sessions.pop(connector_id, None)
+            self._stopping.pop(connector_id, None)
+
+
+class SimulatedChargePoint(ChargePoint):
+    """The ``ocpp`` charge point of a :class:`SimulatedCharger`: answers the central
+    system's calls as the charger's ``answers`` and state say."""
+
+    def __init__(self, charger: SimulatedCharger, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.charger = charger
+
+    async def route_message(self, raw_msg: str | bytes) -> None:
+        try:
+            message = unpack(raw_msg)
+        except Exception:
+            message = None
+        if isinstance(message, Call):
+            charger = self.charger
+            loop = asyncio.get_running_loop()
+            charger.received.append((loop.time(), message.action, message.payload))
+            if charger.on_call is not None:
+                charger.on_call(message.action, message.payload)
+            if charger.answers.get(message.action) == NO_ANSWER:
+                return
+        await super().route_message(raw_msg)
+
+    def _status(self, action: str, default: str = "Accepted") -> str:
+        answer = self.charger.answers.get(action, default)
+        if answer == CALL_ERROR:
+            raise NotSupportedError(description=f"the simulator refuses {action}")
+        return answer
+
+    @on(Action.reset)
+    def on_reset(self, type: str) -> call_result.Reset:
+        return call_result.Reset(status=self._status(Action.reset))
+
+    @on(Action.clear_cache)
+    def on_clear_cache(self) -> call_result.ClearCache:
+        return call_result.ClearCache(status=self._status(Action.clear_cache))
+
+    @on(Action.unlock_connector)
+    def on_unlock_connector(self, connector_id: int) -> call_result.UnlockConnector:
+        return call_result.UnlockConnector(status=self._status(Action.unlock_connector, "Unlocked"))
+
+    @on(Action.change_availability)
+    def on_change_availability(self, connector_id: int, type: str) -> Any:
+        status = self._status(Action.change_availability)
+        if status == "Accepted":
+            self.charger.availability[connector_id] = type
+        return call_result.ChangeAvailability(status=status)
+
+    @on(Action.data_transfer)
+    def on_data_transfer(self, vendor_id: str, **kwargs: Any) -> call_result.DataTransfer:
+        status = self._status(Action.data_transfer)
+        data = kwargs.get("data")
+        return call_result.DataTransfer(status=status, data=f"echo:{data}" if data else None)
+
+    @on(Action.get_configuration)
+    def on_get_configuration(self, key: list[str] | None = None) -> Any:
+        self._status(Action.get_configuration)
+        configuration = self.charger.configuration
+        names = list(configuration) if not key else key
+        known = [name for name in names if name in configuration]
+        return call_result.GetConfiguration(
+            configuration_key=[
+                {"key": name, "readonly": configuration[name][1], "value": configuration[name][0]}
+                for name in known
+            ],
+            unknown_key=[name for name in names if name not in configuration] or None,
+        )
+
+    @on(Action.change_configuration)
+    def on_change_configuration(self, key: str, value: str) -> Any:
+        configuration = self.charger.configuration
+        default = "Accepted"
+        if key not in configuration:
+            default = "NotSupported"
+        elif configuration[key][1]:
+            default = "Rejected"
+        status = self._status(Action.change_configuration, default)
+        if status in ("Accepted", "RebootRequired") and key in configuration:
+            configuration[key] = (value, False)
+        return call_result.ChangeConfiguration(status=status)
+
+    @on(Action.remote_start_transaction)
+    def on_remote_start_transaction(self, id_tag: str, **kwargs: Any) -> Any:
+        charger = self.charger
+        connector_id = kwargs.get("connector_id")
+        if connector_id is None:  # the first free connector
+            free = [c for c in charger.registers if c not in charger._sessions]
+            connector_id = free[0] if free else None
+        default = "Accepted"
+        if connector_id is None or connector_id in charger._sessions:
+            default = "Rejected"
+        status = self._status(Action.remote_start_transaction, default)
+        if status == "Accepted":
+            if kwargs.get("charging_profile"):
+                self._keep_profile(connector_id, kwargs["charging_profile"])
+            charger._sessions[connector_id] = asyncio.Future()  # taken until it runs
+        self._remote_start = (status, connector_id, id_tag)
+        return call_result.RemoteStartTransaction(status=status)
+
+    @after(Action.remote_start_transaction)
+    def after_remote_start_transaction(self, id_tag: str, **kwargs: Any) -> None:
+        status, connector_id, tag = self._remote_start
+        if status != "Accepted":
+            return
+        charger = self.charger
+        task = asyncio.create_task(charger.remote_session(connector_id, tag))
+        task.add_done_callback(charger._done)
+        charger._sessions[connector_id] = task
+
+    @on(Action.remote_stop_transaction)
+    def on_remote_stop_transaction(self, transaction_id: int) -> Any:
+        charger = self.charger
+        found = [c for c, t in charger.active.items() if t == transaction_id]
+        status = self._status(Action.remote_stop_transaction, "Accepted" if found else "Rejected")
+        if status == "Accepted" and found:
+            charger._stopping[found[0]].set()
+        return call_result.RemoteStopTransaction(status=status)
+
+    @on(Action.trigger_message)
+    def on_trigger_message(self, requested_message: str, **kwargs: Any) -> Any:
+        return call_result.TriggerMessage(status=self._status(Action.trigger_message))
+
+    @after(Action.trigger_message)
+    def after_trigger_message(self, requested_message: str, **kwargs: Any) -> None:
+        if self.charger.answers.get(Action.trigger_message, "Accepted") != "Accepted":
+            return
+        self.charger.spawn(self._triggered(requested_message, kwargs.get("connector_id")))
+
+    async def _triggered(self, message: str, connector_id: int | None) -> None:
+        charger = self.charger
+        if message == "BootNotification":
+            await charger.boot()
+        elif message == "Heartbeat":
+            await charger.heartbeat()
+        elif message == "StatusNotification":
+            for number in [connector_id] if connector_id else list(charger.registers):
+                status = "Charging" if number in charger.active else "Available"
+                await charger.status(number, status)
+        elif message == "MeterValues":
+            for number in [connector_id] if connector_id else list(charger.registers):
+                transaction = charger.active.get(number)
+                await charger.meter_values(number, transaction, charger.registers[number], 0)
+        elif message == "FirmwareStatusNotification":
+            await charger.call(call.FirmwareStatusNotification(status="Idle"))
+        elif message == "DiagnosticsStatusNotification":
+            await charger.call(call.DiagnosticsStatusNotification(status="Idle"))
+
+    @on(Action.send_local_list)
+    def on_send_local_list(self, list_version: int, update_type: str, **kwargs: Any) -> Any:
+        status = self._status(Action.send_local_list)
+        if status == "Accepted":
+            charger = self.charger
+            if update_type == "Full":
+                charger.local_list = {}
+            for entry in kwargs.get("local_authorization_list") or []:
+                if entry.get("id_tag_info"):
+                    charger.local_list[entry["id_tag"]] = entry["id_tag_info"]
+                else:
+                    charger.local_list.pop(entry["id_tag"], None)
+            charger.local_list_version = list_version
+        return call_result.SendLocalList(status=status)
+
+    @on(Action.get_local_list_version)
+    def on_get_local_list_version(self) -> Any:
+        self._status(Action.get_local_list_version)
+        return call_result.GetLocalListVersion(list_version=self.charger.local_list_version)
+
+    @on(Action.reserve_now)
+    def on_reserve_now(self, connector_id: int, reservation_id: int, **kwargs: Any) -> Any:
+        charger = self.charger
+        default = "Occupied" if connector_id in charger.active else "Accepted"
+        status = self._status(Action.reserve_now, default)
+        if status == "Accepted":
+            charger.reservations[reservation_id] = {"connector_id": connector_id, **kwargs}
+        return call_result.ReserveNow(status=status)
+
+    @on(Action.cancel_reservation)
+    def on_cancel_reservation(self, reservation_id: int) -> Any:
+        charger = self.charger
+        default = "Accepted" if reservation_id in charger.reservations else "Rejected"
+        status = self._status(Action.cancel_reservation, default)
+        if status == "Accepted":
+            charger.reservations.pop(reservation_id, None)
+        return call_result.CancelReservation(status=status)
+
+    @on(Action.update_firmware)
+    def on_update_firmware(self, location: str, retrieve_date: str, **kwargs: Any) -> Any:
+        self._status(Action.update_firmware)
+        return call_result.UpdateFirmware()
+
+    @on(Action.get_diagnostics)
+    def on_get_diagnostics(self, location: str, **kwargs: Any) -> Any:
+        self._status(Action.get_diagnostics)
+        return call_result.GetDiagnostics(file_name=f"{self.charger.id}-diagnostics.log")
+
+    @on(Action.set_charging_profile)
+    def on_set_charging_profile(self, connector_id: int, cs_charging_profiles: dict) -> Any:
+        status = self._status(Action.set_charging_profile)
+        if status == "Accepted":
+            self._keep_profile(connector_id, cs_charging_profiles)
+        return call_result.SetChargingProfile(status=status)
+
+    def _keep_profile(self, connector_id: int, profile: dict[str, Any]) -> None:
+        schedule = profile["charging_schedule"]
+        limit = schedule["charging_schedule_period"][0]["limit"]
+        self.charger.limits[connector_id] = (float(limit), schedule["charging_rate_unit"])
+        self.charger.profiles[connector_id] = profile
+
+    @on(Action.clear_charging_profile)
+    def on_clear_charging_profile(self, **kwargs: Any) -> Any:
+        charger = self.charger
+        connector_id = kwargs.get("connector_id")
+        known = list(charger.limits) if connector_id is None else [connector_id]
+        known = [c for c in known if c in charger.limits]
+        status = self._status(Action.clear_charging_profile, "Accepted" if known else "Unknown")
+        if status == "Accepted":
+            for number in known:
+                charger.limits.pop(number, None)
+                charger.profiles.pop(number, None)
+        return call_result.ClearChargingProfile(status=status)
+
+    @on(Action.get_composite_schedule)
+    def on_get_composite_schedule(self, connector_id: int, duration: int, **kwargs: Any) -> Any:
+        status = self._status(Action.get_composite_schedule)
+        if status != "Accepted":
+            return call_result.GetCompositeSchedule(status=status)
+        limit, unit = self.charger.limits.get(connector_id) or self.charger.limits.get(
+            0, (32.0, "A")
+        )
+        return call_result.GetCompositeSchedule(
+            status=status,
+            connector_id=connector_id,
+            schedule_start=utc_timestamp(),
+            charging_schedule={
+                "duration": duration,
+                "charging_rate_unit": kwargs.get("charging_rate_unit") or unit,
+                "charging_schedule_period": [{"start_period": 0, "limit": limit}],
+            },
+        )
 
 
 def meter_value(energy_wh: float, power_w: float, timestamp: str | None = None) -> MeterValue:

@@ -36,7 +36,7 @@ ANSWERED = [
     pytest.param([2, "abc", "Frobnicate", {}], "NotImplemented", id="unknown-action"),
     pytest.param([2, "abc", "Reset", {"type": "Hard"}], "NotSupported", id="central-action"),
     pytest.param(
-        [2, "abc", "SecurityEventNotification", {"type": "x", "timestamp": START["timestamp"]}],
+        [2, "abc", "SignCertificate", {"csr": "-----BEGIN CERTIFICATE REQUEST-----"}],
         "NotSupported",
         id="security-extension",
     ),
