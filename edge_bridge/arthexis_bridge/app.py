@@ -12,22 +12,29 @@ they acknowledged), stop the background tasks, then close the message log
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import time
 from datetime import datetime
 
 from .auth_sync import AuthListRefresh, OnlineAuthorizer
+from .commands import Commands
 from .framelog import FrameLog
+from .hardware.node import NodeHardware
 from .metrics import Metrics
+from .node import heartbeat_for
 from .odoo_client import OdooClient, XmlRpcOdooClient
 from .outbox import Outbox
+from .power import PowerLimit
 from .server import PATH_PREFIX, Server
 from .settings import Settings
 from .state import State
-from .sync import Backoff, ChargerRefresh, FrameShipping, Sync
+from .sync import Backoff, ChargerRefresh, FrameShipping, Sync, TransactionFloor
 from .tasks import TaskSet
 
 logger = logging.getLogger(__name__)
+
+FLOOR_TIMEOUT = 5.0  # seconds start-up waits for Odoo's transaction id floor
 
 
 class Bridge:
@@ -66,6 +73,7 @@ class Bridge:
                 odoo.login,
                 odoo.api_key,
                 authorize_timeout=settings.authorize_timeout,
+                ingest_channels=settings.sync_lanes,
             )
         self.odoo_client = odoo_client
         # With Odoo, a tag the cache does not know is asked of Odoo (auth_sync.py).
@@ -84,11 +92,31 @@ class Bridge:
         self.charger_refresh = None
         self.auth_refresh = None
         self.frame_shipping = None
+        self.transaction_floor = None
+        self.commands = None
+        self.power = None
+        # Clients without the command API (in-test ones) leave it off.
+        if odoo_client is not None and hasattr(odoo_client, "commands"):
+            self.commands = Commands(
+                odoo_client,
+                lambda: self.server.chargers,
+                self.state,
+                timeout=settings.command_timeout,
+            )
+            self.server.on_connect = self.commands.charger_connected
+            self.power = PowerLimit(
+                odoo_client,
+                lambda: self.server.chargers,
+                self.state,
+                timeout=settings.command_timeout,
+            )
+            self.server.on_transaction = self.power.changed
         if odoo_client is not None:
             self.sync = Sync(
                 self.outbox,
                 odoo_client,
                 batch_size=settings.sync_batch_size,
+                lanes=settings.sync_lanes,
                 backoff=sync_backoff,
             )
             self.charger_refresh = ChargerRefresh(
@@ -103,11 +131,19 @@ class Bridge:
                 interval=settings.auth_refresh,
                 backoff=auth_backoff,
             )
+            self.transaction_floor = TransactionFloor(
+                self.state,
+                odoo_client,
+                interval=settings.charger_refresh,
+                backoff=copy.copy(refresh_backoff),
+            )
             if self.frame_log is not None:
                 self.frame_shipping = FrameShipping(
                     self.frame_log, odoo_client, backoff=frames_backoff
                 )
         self._add_metrics()
+        self.node_heartbeat = heartbeat_for(self)  # None without Odoo (node.py)
+        self.hardware = NodeHardware(self)  # RFID reader and LCD, if the settings name them
         self._tasks = TaskSet(logger)
         self._stopping = asyncio.Event()
         self._running = False
@@ -170,6 +206,7 @@ class Bridge:
             await self.state.start()
             if self.frame_log is not None:
                 await self.frame_log.start()
+            await self._read_transaction_floor()
             await self.server.start()
         except BaseException:
             if self.frame_log is not None:
@@ -188,7 +225,30 @@ class Bridge:
             self._tasks.spawn(self.auth_refresh.run(), name="id tag list from Odoo")
         if self.frame_shipping is not None:
             self._tasks.spawn(self.frame_shipping.run(), name="message log to Odoo")
+        if self.transaction_floor is not None:
+            self._tasks.spawn(self.transaction_floor.run(), name="transaction id floor")
+        if self.node_heartbeat is not None:
+            self._tasks.spawn(self.node_heartbeat.run(), name="node heartbeat to Odoo")
+        if self.commands is not None:
+            self._tasks.spawn(self.commands.run(), name="commands from Odoo")
+        if self.power is not None:
+            self._tasks.spawn(self.power.run(), name="site power limit")
+        await self.hardware.start()
         self._log_start(await self.outbox.depth())
+
+    async def _read_transaction_floor(self) -> None:
+        """Before any charger can start a transaction: count on from the highest id Odoo
+        holds, if Odoo answers within FLOOR_TIMEOUT (else its task keeps trying)."""
+        if self.transaction_floor is None:
+            return
+        try:
+            await asyncio.wait_for(self.transaction_floor.refresh(), FLOOR_TIMEOUT)
+        except Exception as error:
+            logger.info(
+                "transaction id floor: Odoo not reached at start (%s); trying in the background",
+                type(error).__name__,
+                extra={"event": "transaction_floor_later"},
+            )
 
     def _log_start(self, depth: int) -> None:
         settings = self.settings
@@ -200,6 +260,7 @@ class Bridge:
             self.port,
             PATH_PREFIX,
             protocols,
+            extra={"event": "listening", "port": self.port, "outbox_depth": depth},
         )
         logger.info(
             "security profile %d; chargers not in the registry: %s (unknown_chargers)",
@@ -243,10 +304,11 @@ class Bridge:
         if not self._running:
             return
         self._running = False
-        logger.info("stopping")
+        logger.info("stopping", extra={"event": "stopping"})
         try:
             await self.server.close()
             await self._tasks.cancel_all()
+            await self.hardware.stop()  # before the state and outbox its scans use
         finally:
             try:
                 if self.frame_log is not None:
@@ -256,4 +318,4 @@ class Bridge:
                     await self.state.close()
                 finally:
                     await self.outbox.close()
-        logger.info("stopped")
+        logger.info("stopped", extra={"event": "stopped"})

@@ -13,20 +13,35 @@ import signal
 import sqlite3
 import sys
 
-from . import __version__, auth, chargers, passwords, settings, state
+from . import (
+    __version__,
+    auth,
+    chargers,
+    install,
+    logs,
+    node_commands,
+    passwords,
+    settings,
+    state,
+    upgrade,
+)
 from .app import Bridge
 from .outbox import OutboxError
 from .settings import SettingsError, load_settings
 from .simulator import SimulatedCharger
 from .state import StateError
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
 SETTINGS_HELP = f"""\
 settings (environment variables win over the TOML file given with --config;
 an empty variable counts as unset):
 
 {settings.describe()}
+
+log lines (stderr, one record a line; log_format logfmt or json) have ts, level,
+logger, event (connected, disconnected, call_error, refused, sync_failed, ...),
+msg, and where relevant charger (charge point id), action, message_id, code:
+  ts=2026-11-22T10:00:00.000Z level=info logger=arthexis_bridge.server
+  event=connected msg="charger CP-1 connected from 10.0.0.7 (ocpp1.6)" charger=CP-1 ...
 
 Without the four Odoo settings the bridge runs standalone and keeps every
 event in its data directory until Odoo is configured; set all four to sync.
@@ -48,6 +63,7 @@ example TOML file:
   unknown_tags = "reject"
   unknown_chargers = "pending"
   security_profile = 2
+  log_format = "logfmt"
   [tls]
   cert = "/etc/arthexis-bridge/server.pem"
   key = "/etc/arthexis-bridge/server.key"
@@ -58,6 +74,7 @@ example TOML file:
   api_key = "..."
   [sync]
   batch_size = 500
+  lanes = 4
 """
 
 
@@ -90,6 +107,16 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_tags_parser(commands)
     _add_chargers_parser(commands)
+    node_commands.add_parsers(commands)  # enrol, nginx, recipe
+    # install and uninstall parse their own flags (install.py): listed here for --help.
+    for name, what in (
+        ("install", "install or update the bridge as a systemd service (see install --help)"),
+        ("uninstall", "remove the service, keeping the data unless --purge"),
+    ):
+        commands.add_parser(name, help=what, add_help=False).add_argument(
+            "flags", nargs=argparse.REMAINDER
+        )
+    upgrade.add_parser(commands)
 
     simulate = commands.add_parser(
         "simulate",
@@ -233,13 +260,8 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr)
-    if level != "DEBUG":
-        # The ocpp package logs every frame, and websockets every connection, at INFO:
-        # too much for thousands of chargers. The bridge logs connections with their id.
-        logging.getLogger("ocpp").setLevel(logging.WARNING)
-        logging.getLogger("websockets").setLevel(logging.WARNING)
+def _setup_logging(level: str, log_format: str = "logfmt") -> None:
+    logs.configure(level, log_format)
 
 
 async def _run(bridge: Bridge) -> None:
@@ -253,7 +275,9 @@ def _command_run(args: argparse.Namespace) -> int:
     _setup_logging(args.log_level)
     log = logging.getLogger("arthexis_bridge")
     try:
-        bridge = Bridge(load_settings(args.config))
+        config = load_settings(args.config)
+        _setup_logging(args.log_level, config.log_format)
+        bridge = Bridge(config)
     except SettingsError as error:
         print(f"arthexis-bridge: settings: {error}", file=sys.stderr)
         return 2
@@ -434,14 +458,39 @@ def _print_chargers(entries: list[chargers.Charger], config: settings.Settings) 
     )
 
 
+def _command_upgrade(args: argparse.Namespace) -> int:
+    try:
+        outcome = upgrade.upgrade(load_settings(args.config))
+    except (SettingsError, upgrade.UpgradeError) as error:
+        print(f"arthexis-bridge upgrade: {error}", file=sys.stderr)
+        return 1
+    print(outcome.message)
+    if outcome.changed and not args.no_restart:
+        problem = upgrade.restart_service()
+        if problem:
+            print(f"arthexis-bridge upgrade: {problem}", file=sys.stderr)
+            return 1
+        print(f"restarted {upgrade.SERVICE}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["install"]:
+        return install.main(argv[1:])
+    if argv[:1] == ["uninstall"]:
+        return install.main(argv)
     args = _parser().parse_args(argv)
+    if args.command == "upgrade":
+        return _command_upgrade(args)
     if args.command == "run":
         return _command_run(args)
     if args.command == "tags":
         return _command_tags(args)
     if args.command == "chargers":
         return _command_chargers(args)
+    if args.command in node_commands.COMMANDS:
+        return node_commands.main(args)
     return _command_simulate(args)
 
 

@@ -13,12 +13,16 @@ implement :class:`OdooClient`.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import http.client
+import queue
 import threading
 import xmlrpc.client
 from typing import Any, Protocol
 
 API_MODEL = "arthexis.bridge.api"
+COMMANDS_MAX_WAIT = 25  # seconds Odoo holds a commands() long poll at most
 
 
 class OdooError(Exception):
@@ -55,6 +59,10 @@ class OdooClient(Protocol):
         """Odoo's answer on one id tag: ``{"status", "expiry_date", "parent_id_tag"}``."""
         ...
 
+    async def transaction_floor(self) -> int:
+        """The highest transaction id Odoo holds for this bridge's node (0: none)."""
+        ...
+
 
 class _Timeout:
     """Mixin: connections whose socket operations time out after ``timeout`` seconds."""
@@ -82,7 +90,9 @@ class XmlRpcOdooClient:
 
     The calls block, so each runs in a worker thread; a lock keeps them in
     order, since an ``xmlrpc.client.ServerProxy`` is not safe to share between
-    threads at once. ``log_frames`` has a proxy (so a connection) and a lock of
+    threads at once. ``ingest`` has ``ingest_channels`` proxies (connections) and
+    threads of its own, one per delivery lane, so that several batches are in
+    Odoo at once. ``log_frames`` has a proxy (so a connection) and a lock of
     its own: shipping a large batch of frames never holds up event delivery;
     so has ``authorize``, whose socket times out after ``authorize_timeout``.
     """
@@ -95,6 +105,7 @@ class XmlRpcOdooClient:
         api_key: str,
         timeout: float = 30,
         authorize_timeout: float = 5,
+        ingest_channels: int = 1,
     ) -> None:
         self.url = url.rstrip("/")
         self.db = db
@@ -106,12 +117,21 @@ class XmlRpcOdooClient:
         self._auth_lock = threading.Lock()
         self._common = self._proxy("common")
         self._object = self._proxy("object")
+        self._ingest_proxies: queue.SimpleQueue = queue.SimpleQueue()
+        for _ in range(ingest_channels):
+            self._ingest_proxies.put(self._proxy("object"))
+        self._ingest_threads = concurrent.futures.ThreadPoolExecutor(
+            ingest_channels, thread_name_prefix="odoo-ingest"
+        )
         self._frames_lock = threading.Lock()
         self._frames_object = self._proxy("object")
         # authorize() too: a charger waits on it, so it never queues behind a
         # batch, and its socket gives up about when the charger stops waiting.
         self._ask_lock = threading.Lock()
         self._ask_object = self._proxy("object", authorize_timeout)
+        self._channels: dict[str, tuple[threading.Lock, xmlrpc.client.ServerProxy]] = {}
+        self._channels_lock = threading.Lock()
+        self._poll_proxies: queue.SimpleQueue = queue.SimpleQueue()
 
     def __repr__(self) -> str:
         return f"XmlRpcOdooClient({self.url!r}, db={self.db!r}, login={self.login!r})"
@@ -126,7 +146,8 @@ class XmlRpcOdooClient:
         )
 
     async def ingest(self, events: list[dict[str, Any]]) -> list[str]:
-        confirmed = await asyncio.to_thread(self._execute, "ingest", [events])
+        loop = asyncio.get_running_loop()
+        confirmed = await loop.run_in_executor(self._ingest_threads, self._ingest, events)
         if not isinstance(confirmed, list) or not all(isinstance(i, str) for i in confirmed):
             raise OdooError(f"{API_MODEL}.ingest answered {confirmed!r}, not a list of event ids")
         return confirmed
@@ -156,10 +177,101 @@ class XmlRpcOdooClient:
             raise OdooError(f"{API_MODEL}.authorize answered {answer!r}, not a struct")
         return answer
 
+    async def transaction_floor(self) -> int:
+        floor = await asyncio.to_thread(self._execute, "transaction_floor", [])
+        if not isinstance(floor, int) or isinstance(floor, bool) or floor < 0:
+            raise OdooError(f"{API_MODEL}.transaction_floor answered {floor!r}, not an id")
+        return floor
+
+    # The command path (docs/commands.md), on connections of its own: a long poll
+    # holds its connection up to ``wait`` s, and must never hold up the sync.
+
+    async def commands(self, wait: float, chargers: list[str] | None) -> list[dict[str, Any]]:
+        """The queued commands for ``chargers`` (None: all); blocks up to ``wait`` s."""
+        if wait:
+            # Each long poll on a connection and thread of its own: the bridge may
+            # have a second one open while the first waits (commands.py). A daemon
+            # thread: stopping the bridge never waits for Odoo to end the wait.
+            found = await _in_daemon_thread(self._poll, wait, chargers)
+        else:
+            found = await asyncio.to_thread(self._execute_on, "commands", "commands", [0, chargers])
+        if not isinstance(found, list) or not all(isinstance(c, dict) for c in found):
+            raise OdooError(f"{API_MODEL}.commands answered {found!r}, not a list of structs")
+        return found
+
+    async def command_sent(self, ids: list[int]) -> list[int]:
+        """Claim commands; return the ids the bridge may send now."""
+        return _ids(await asyncio.to_thread(self._execute_on, "commands", "command_sent", [ids]))
+
+    async def command_results(self, results: list[dict[str, Any]]) -> list[int]:
+        """Report the chargers' answers; return the ids Odoo has settled."""
+        answer = await asyncio.to_thread(self._execute_on, "commands", "command_results", [results])
+        return _ids(answer)
+
+    async def power_settings(self) -> dict[str, Any]:
+        """The node's site power limit: ``{"site_limit", "unit", "phases", "voltage"}``."""
+        answer = await asyncio.to_thread(self._execute_on, "commands", "power_settings", [])
+        if not isinstance(answer, dict):
+            raise OdooError(f"{API_MODEL}.power_settings answered {answer!r}, not a struct")
+        return answer
+
+    def _poll(self, wait: float, chargers: list[str] | None) -> Any:
+        try:
+            proxy = self._poll_proxies.get_nowait()
+        except queue.Empty:
+            # Its socket waits longer than Odoo holds the call.
+            proxy = self._proxy("object", self._timeout + COMMANDS_MAX_WAIT)
+        try:
+            uid = self._authenticate()
+            args = [wait, chargers]
+            return proxy.execute_kw(self.db, uid, self._api_key, API_MODEL, "commands", args)
+        except BaseException:
+            self._uid = None  # log in again next time, as in _execute
+            raise
+        finally:
+            self._poll_proxies.put(proxy)
+
+    def _execute_on(self, channel: str, method: str, args: list[Any]) -> Any:
+        """``_execute`` on a named connection of its own (made on first use)."""
+        with self._channels_lock:
+            if channel not in self._channels:
+                self._channels[channel] = (threading.Lock(), self._proxy("object"))
+            lock, proxy = self._channels[channel]
+        with lock:
+            try:
+                uid = self._authenticate()
+                return proxy.execute_kw(self.db, uid, self._api_key, API_MODEL, method, args)
+            except BaseException:
+                self._uid = None  # log in again next time, as in _execute
+                raise
+
+    def _ingest(self, events: list[dict[str, Any]]) -> Any:
+        proxy = self._ingest_proxies.get()  # one is free: as many threads as proxies
+        try:
+            uid = self._authenticate()
+            return proxy.execute_kw(self.db, uid, self._api_key, API_MODEL, "ingest", [events])
+        except BaseException:
+            self._uid = None  # log in again next time, as in _execute
+            raise
+        finally:
+            self._ingest_proxies.put(proxy)
+
+    async def call(self, model: str, method: str, args: list[Any]) -> Any:
+        """``<model>.<method>(*args)`` as the bridge's user: the node's own calls
+        (heartbeat, NGINX configuration, recipes; see node.py)."""
+        return await asyncio.to_thread(self._execute, method, args, model=model)
+
     def _execute(
-        self, method: str, args: list[Any], *, frames: bool = False, ask: bool = False
+        self,
+        method: str,
+        args: list[Any],
+        *,
+        frames: bool = False,
+        ask: bool = False,
+        model: str = API_MODEL,
     ) -> Any:
-        """``arthexis.bridge.api.<method>(*args)`` as the bridge's user, in a worker thread."""
+        """``<model>.<method>(*args)`` as the bridge's user, in a worker thread;
+        ``model`` is the bridge API unless told otherwise."""
         lock, proxy = (self._lock, self._object)
         if frames:
             lock, proxy = (self._frames_lock, self._frames_object)
@@ -168,7 +280,7 @@ class XmlRpcOdooClient:
         with lock:
             try:
                 uid = self._authenticate()
-                return proxy.execute_kw(self.db, uid, self._api_key, API_MODEL, method, args)
+                return proxy.execute_kw(self.db, uid, self._api_key, model, method, args)
             except BaseException:
                 # Log in again next time: the key may have been rotated, or the
                 # database restored, while the connection was down.
@@ -191,3 +303,37 @@ class XmlRpcOdooClient:
                 )
             self._uid = uid
         return uid
+
+
+def _ids(answer: Any) -> list[int]:
+    if not isinstance(answer, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in answer
+    ):
+        raise OdooError(f"{API_MODEL} answered {answer!r}, not a list of command ids")
+    return answer
+
+
+async def _in_daemon_thread(function: Any, *args: Any) -> Any:
+    """``function(*args)`` in a daemon thread of its own; its result, awaited."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if future.done():  # cancelled meanwhile
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def run() -> None:
+        result, error = None, None
+        try:
+            result = function(*args)
+        except BaseException as raised:
+            error = raised
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name="odoo-commands", daemon=True).start()
+    return await future

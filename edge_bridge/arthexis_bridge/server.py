@@ -22,7 +22,7 @@ connection is wrapped so that every frame it receives and sends is recorded
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -121,6 +121,11 @@ class Server:
         self._server: WebsocketServer | None = None
         self._ssl = server_ssl_context(settings)
         self._authenticator = Authenticator(settings.security_profile)
+        #: Called with the charge point id of each charger that connects (commands.py
+        #: asks Odoo at once for the commands that waited for it).
+        self.on_connect: Callable[[str], None] | None = None
+        #: Given to each charger's handler: called at each transaction start and stop.
+        self.on_transaction: Callable[[str], None] | None = None
 
     @property
     def scheme(self) -> str:
@@ -173,7 +178,10 @@ class Server:
         cp_id = charge_point_id(request.path)
         if cp_id is None:
             logger.info(
-                "refused %s from %s: not /ocpp/<charge point id>", request.path, _peer(connection)
+                "refused %s from %s: not /ocpp/<charge point id>",
+                request.path,
+                _peer(connection),
+                extra={"event": "refused", "reason": "path", "peer": _peer(connection)},
             )
             return connection.respond(
                 HTTPStatus.NOT_FOUND,
@@ -187,6 +195,7 @@ class Server:
                 cp_id,
                 ", ".join(offered) or "no subprotocol",
                 supported,
+                extra={"event": "refused", "charger": cp_id, "reason": "subprotocol"},
             )
             return connection.respond(
                 HTTPStatus.BAD_REQUEST,
@@ -195,7 +204,12 @@ class Server:
         try:
             charger = await self._state.run(chargers.get, cp_id)
         except StateError as error:
-            logger.error("charger %s refused: cannot read the charger registry: %s", cp_id, error)
+            logger.error(
+                "charger %s refused: cannot read the charger registry: %s",
+                cp_id,
+                error,
+                extra={"event": "refused", "charger": cp_id, "reason": "registry"},
+            )
             return connection.respond(
                 HTTPStatus.SERVICE_UNAVAILABLE, "The central system cannot admit you now.\n"
             )
@@ -204,6 +218,7 @@ class Server:
                 "charger %s refused from %s: not in the charger registry (unknown_chargers reject)",
                 cp_id,
                 _peer(connection),
+                extra={"event": "refused", "charger": cp_id, "reason": "unknown_charger"},
             )
             return connection.respond(HTTPStatus.NOT_FOUND, "Unknown charge point id.\n")
         refusal = await self._authenticator.check(connection, request, cp_id, charger)
@@ -214,6 +229,7 @@ class Server:
                 _peer(connection),
                 self._settings.security_profile,
                 refusal.reason,
+                extra={"event": "refused", "charger": cp_id, "reason": "credentials"},
             )
             response = connection.respond(refusal.status, refusal.body)
             response.headers.update(refusal.headers)
@@ -242,16 +258,30 @@ class Server:
             metrics=self.metrics,
             authorizer=self._authorizer,
         )
+        charge_point.on_transaction = self.on_transaction
         session = ChargerSession(cp_id, protocol, connection, charge_point)
         previous = self._chargers.get(cp_id)
         self._chargers[cp_id] = session
         if previous is not None:
-            logger.info("charger %s connected again; closing its previous connection", cp_id)
+            logger.info(
+                "charger %s connected again; closing its previous connection",
+                cp_id,
+                extra={"event": "replaced", "charger": cp_id},
+            )
             self._tasks.spawn(
                 previous.connection.close(CloseCode.NORMAL_CLOSURE, "replaced by a new connection"),
                 name=f"close previous connection of {cp_id}",
             )
-        logger.info("charger %s connected from %s (%s)", cp_id, _peer(connection), protocol)
+        peer = _peer(connection)
+        logger.info(
+            "charger %s connected from %s (%s)",
+            cp_id,
+            peer,
+            protocol,
+            extra={"event": "connected", "charger": cp_id, "peer": peer, "protocol": protocol},
+        )
+        if self.on_connect is not None:
+            self.on_connect(cp_id)
         outcome = "closed"
         try:
             await charge_point.start()
@@ -262,11 +292,21 @@ class Server:
                     "charger %s sent a frame over %d bytes (max_frame_bytes)",
                     cp_id,
                     self._settings.max_frame_bytes,
+                    extra={"event": "frame_too_big", "charger": cp_id},
                 )
         except Exception as error:
             outcome = f"failed: {error!r}"
-            logger.exception("charger %s: connection handler failed", cp_id)
+            logger.exception(
+                "charger %s: connection handler failed",
+                cp_id,
+                extra={"event": "handler_failed", "charger": cp_id},
+            )
         finally:
             if self._chargers.get(cp_id) is session:
                 del self._chargers[cp_id]
-            logger.info("charger %s disconnected (%s)", cp_id, outcome)
+            logger.info(
+                "charger %s disconnected (%s)",
+                cp_id,
+                outcome,
+                extra={"event": "disconnected", "charger": cp_id, "reason": outcome},
+            )

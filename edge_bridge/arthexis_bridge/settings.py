@@ -17,6 +17,7 @@ from pathlib import Path
 
 ENV_PREFIX = "ARTHEXIS_BRIDGE_"
 UNKNOWN_CHARGER_POLICIES = ("accept", "pending", "reject")
+LOG_FORMATS = ("logfmt", "json")
 DEFAULT_DATA_DIR = "~/.local/share/arthexis-bridge"
 
 
@@ -48,18 +49,36 @@ class Settings:
     odoo: OdooSettings | None = None
     heartbeat_interval: int = 300
     sync_batch_size: int = 500
+    sync_lanes: int = 4
+    log_format: str = "logfmt"
     max_frame_bytes: int = 65536
     unknown_tags: str = "reject"
     id_tag_case_insensitive: bool = True
     unknown_chargers: str = "accept"
     charger_refresh: int = 60
-    auth_refresh: int = 30
+    auth_refresh: int = 60
     authorize_timeout: float = 2.0
+    command_timeout: float = 30.0  # commands.py: seconds a charger has to answer a command
     security_profile: int = 0
     tls_cert: Path | None = None
     tls_key: Path | None = None
     tls_ca: Path | None = None
     frame_log_max: int = 100000
+    node_heartbeat: int = 60  # node.py: seconds between the node's heartbeats to Odoo
+    # hardware/ (RFID reader, LCD) and the installer's, upgrade's settings
+    rfid: str = "none"
+    rfid_debounce: float = 2.0
+    staff_mode: bool = False
+    lcd: str = "none"
+    lcd_address: int = 0x27
+    lcd_size: tuple[int, int] = (16, 2)
+    lcd_cycle: int = 5
+    upgrade_channel: str = "stable"
+    upgrade_index_url: str | None = None
+    enrol_role: str = "satellite"
+    enrol_url: str | None = None
+    enrol_db: str | None = None
+    enrol_token: str | None = field(default=None, repr=False)
 
     @property
     def standalone(self) -> bool:
@@ -103,21 +122,40 @@ def _seconds(raw: object) -> int:
     return _integer(raw, 1, None, "expected a whole number of seconds, at least 1")
 
 
-def _timeout(raw: object) -> float:
-    expected = "expected a number of seconds above 0 and at most 60, like 2 or 0.5"
+def _fraction_of_minute(raw: object, *, zero: bool, expected: str) -> float:
+    """Seconds as a number up to 60 (``zero``: 0 allowed), like 2 or 0.5."""
     if isinstance(raw, bool):
         raise ValueError(expected)
     try:
         value = float(raw.strip() if isinstance(raw, str) else raw)
     except (TypeError, ValueError):
         raise ValueError(expected) from None
-    if not 0 < value <= 60:
+    if not (0 <= value if zero else 0 < value) or value > 60:
         raise ValueError(expected)
     return value
 
 
+def _timeout(raw: object) -> float:
+    return _fraction_of_minute(
+        raw,
+        zero=False,
+        expected="expected a number of seconds above 0 and at most 60, like 2 or 0.5",
+    )
+
+
 def _count(raw: object) -> int:
     return _integer(raw, 1, None, "expected a whole number, at least 1")
+
+
+def _lanes(raw: object) -> int:
+    return _integer(raw, 1, 16, "expected a whole number from 1 to 16")
+
+
+def _log_format(raw: object) -> str:
+    value = (_text(raw) or "").lower()
+    if value not in LOG_FORMATS:
+        raise ValueError(f"expected one of {', '.join(LOG_FORMATS)}")
+    return value
 
 
 def _count_or_zero(raw: object) -> int:
@@ -155,6 +193,40 @@ def _unknown_chargers(raw: object) -> str:
 
 def _security_profile(raw: object) -> int:
     return _integer(raw, 0, 3, "expected 0 (none), 1 (Basic), 2 (TLS + Basic) or 3 (mutual TLS)")
+
+
+def _choice(*choices: str) -> Callable[[object], str]:
+    def parse(raw: object) -> str:
+        text = raw.strip().lower() if isinstance(raw, str) else None
+        if text not in choices:
+            raise ValueError(f"expected {', '.join(choices[:-1])} or {choices[-1]}")
+        return text
+
+    return parse
+
+
+def _i2c_address(raw: object) -> int:
+    expected = "expected an I2C address from 0x03 to 0x77, like 0x27"
+    if isinstance(raw, str):
+        try:
+            raw = int(raw.strip(), 0)
+        except ValueError:
+            raise ValueError(expected) from None
+    return _integer(raw, 0x03, 0x77, expected)
+
+
+def _lcd_size(raw: object) -> tuple[int, int]:
+    text = raw.strip().lower() if isinstance(raw, str) else None
+    if text not in ("16x2", "20x4"):
+        raise ValueError("expected 16x2 or 20x4 (columns x rows)")
+    columns, rows = text.split("x")
+    return int(columns), int(rows)
+
+
+def _debounce(raw: object) -> float:
+    return _fraction_of_minute(
+        raw, zero=True, expected="expected a number of seconds from 0 to 60, like 2 or 0.5"
+    )
 
 
 def _path(raw: object) -> Path | None:
@@ -229,6 +301,23 @@ OPTIONS: tuple[Option, ...] = (
         "events sent to Odoo per call",
     ),
     Option(
+        "sync_lanes",
+        "sync.lanes",
+        "ARTHEXIS_BRIDGE_SYNC_LANES",
+        _lanes,
+        "4",
+        "ingest calls to Odoo in flight at once; each charger's events keep to one "
+        "lane, in order (1-16)",
+    ),
+    Option(
+        "log_format",
+        "log_format",
+        "ARTHEXIS_BRIDGE_LOG_FORMAT",
+        _log_format,
+        "logfmt",
+        "log lines to stderr: logfmt (key=value, for journald) or json (one object a line)",
+    ),
+    Option(
         "max_frame_bytes",
         "max_frame_bytes",
         "ARTHEXIS_BRIDGE_MAX_FRAME_BYTES",
@@ -274,8 +363,9 @@ OPTIONS: tuple[Option, ...] = (
         "auth_refresh",
         "ARTHEXIS_BRIDGE_AUTH_REFRESH",
         _seconds,
-        "30",
-        "seconds between pulls of the id tag list from Odoo (changes since the last)",
+        "60",
+        "seconds between pulls of the id tag list from Odoo (changes since the last); "
+        "an idle bridge's calls to Odoo add up to one every 10 s at the defaults",
     ),
     Option(
         "authorize_timeout",
@@ -285,6 +375,15 @@ OPTIONS: tuple[Option, ...] = (
         "2",
         "seconds to wait for Odoo's answer on an id tag the cache does not know, "
         "before unknown_tags decides",
+    ),
+    Option(
+        "command_timeout",
+        "commands.timeout",
+        "ARTHEXIS_BRIDGE_COMMAND_TIMEOUT",
+        _timeout,
+        "30",
+        "seconds a charger has to answer a command from Odoo (Reset, RemoteStart...) "
+        "before it is reported timed out",
     ),
     Option(
         "security_profile",
@@ -326,6 +425,121 @@ OPTIONS: tuple[Option, ...] = (
         "100000",
         "OCPP frames the message log keeps (oldest dropped beyond it) until shipped to "
         "Odoo; 0 turns the log off",
+    ),
+    Option(
+        "node_heartbeat",
+        "node.heartbeat",
+        "ARTHEXIS_BRIDGE_NODE_HEARTBEAT",
+        _seconds,
+        "60",
+        "seconds between the node's heartbeats to Odoo (version, connected chargers, "
+        "outbox depth, sync lag), which keep it online on Odoo's node dashboard",
+    ),
+    Option(
+        "rfid",
+        "hardware.rfid",
+        "ARTHEXIS_BRIDGE_RFID",
+        _choice("none", "fake", "mfrc522"),
+        "none",
+        "RFID reader: none, fake (UIDs written to <data_dir>/rfid-scans, a FIFO) or "
+        "mfrc522 (SPI, on a Raspberry Pi: pip install 'arthexis-bridge[pi]')",
+    ),
+    Option(
+        "rfid_debounce",
+        "hardware.rfid_debounce",
+        "ARTHEXIS_BRIDGE_RFID_DEBOUNCE",
+        _debounce,
+        "2",
+        "seconds a card held on the reader counts as one scan",
+    ),
+    Option(
+        "staff_mode",
+        "hardware.staff_mode",
+        "ARTHEXIS_BRIDGE_STAFF_MODE",
+        _boolean,
+        "false",
+        "send each scanned card to Odoo (card_scanned) so staff can enrol it",
+    ),
+    Option(
+        "lcd",
+        "hardware.lcd",
+        "ARTHEXIS_BRIDGE_LCD",
+        _choice("none", "fake", "hd44780"),
+        "none",
+        "character LCD: none, fake (logs its screens) or hd44780 (I2C PCF8574 backpack)",
+    ),
+    Option(
+        "lcd_address",
+        "hardware.lcd_address",
+        "ARTHEXIS_BRIDGE_LCD_ADDRESS",
+        _i2c_address,
+        "0x27",
+        "the LCD's I2C address (bus 1)",
+    ),
+    Option(
+        "lcd_size",
+        "hardware.lcd_size",
+        "ARTHEXIS_BRIDGE_LCD_SIZE",
+        _lcd_size,
+        "16x2",
+        "the LCD's columns x rows: 16x2 or 20x4",
+    ),
+    Option(
+        "lcd_cycle",
+        "hardware.lcd_cycle",
+        "ARTHEXIS_BRIDGE_LCD_CYCLE",
+        _seconds,
+        "5",
+        "seconds each LCD screen shows before the next",
+    ),
+    Option(
+        "upgrade_channel",
+        "upgrade.channel",
+        "ARTHEXIS_BRIDGE_UPGRADE_CHANNEL",
+        _choice("fixed", "stable", "unstable", "latest"),
+        "stable",
+        "what `upgrade` installs: fixed (nothing), stable (final releases), unstable or "
+        "latest (pre-releases too)",
+    ),
+    Option(
+        "upgrade_index_url",
+        "upgrade.index_url",
+        "ARTHEXIS_BRIDGE_UPGRADE_INDEX_URL",
+        _text,
+        "",
+        "package index `upgrade` installs from (default: pip's)",
+    ),
+    Option(
+        "enrol_role",
+        "enrol.role",
+        "ARTHEXIS_BRIDGE_ENROL_ROLE",
+        _choice("terminal", "control", "satellite", "watchtower"),
+        "satellite",
+        "the role this node enrols with: terminal, control, satellite or watchtower",
+    ),
+    Option(
+        "enrol_url",
+        "enrol.url",
+        "ARTHEXIS_BRIDGE_ENROL_URL",
+        _url,
+        "",
+        "the Odoo this node enrols with (written by the installer's --odoo-url)",
+    ),
+    Option(
+        "enrol_db",
+        "enrol.db",
+        "ARTHEXIS_BRIDGE_ENROL_DB",
+        _text,
+        "",
+        "its database (the installer's --odoo-db)",
+    ),
+    Option(
+        "enrol_token",
+        "enrol.token",
+        "ARTHEXIS_BRIDGE_ENROL_TOKEN",
+        _text,
+        "",
+        "the one-time enrolment token created in Odoo (the installer's --enrol-token)",
     ),
 )
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +58,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ACCEPTED = chargers.ACCEPTED
+
+#: What a free-vend charger (require_rfid off) is answered, whatever its tag.
+FREE_VEND = Decision(auth.ACCEPTED, auth.FREE_VEND)
+
+# The event kind of a SecurityEventNotification (OCPP 1.6 security whitepaper).
+SECURITY_EVENT = "security_event"
 
 # The spec's defaults for a sampledValue's optional fields (docs/events.md, samples);
 # the unit defaults to Wh only for energy measurands.
@@ -104,6 +111,9 @@ class ChargePoint(BaseChargePoint):
         )
         #: What the charger's BootNotification was (or, before one, would be) answered.
         self.registration: str | None = None
+        #: Called with the charge point id once a transaction start or stop is recorded
+        #: (power.py shares the site limit again).
+        self.on_transaction: Any = None
 
     async def start(self) -> None:
         """Serve the charger's frames until the connection closes."""
@@ -190,11 +200,28 @@ class ChargePoint(BaseChargePoint):
             # Our choice: no answer. 1.6 defines none for a frame whose message id
             # cannot be read, and a CALLERROR must echo that id (see frames.py).
             logger.warning(
-                "charger %s: %s; no message id to answer, frame %.200r", self.id, refused, raw_msg
+                "charger %s: %s; no message id to answer, frame %.200r",
+                self.id,
+                refused,
+                raw_msg,
+                extra={"event": "frame_dropped", "charger": self.id, "code": refused.error.code},
             )
             return
         code = refused.error.code
-        logger.warning("charger %s, message %s: %s: %s", self.id, refused.unique_id, code, refused)
+        logger.warning(
+            "charger %s, message %s: %s: %s",
+            self.id,
+            refused.unique_id,
+            code,
+            refused,
+            extra={
+                "event": "call_error",
+                "charger": self.id,
+                "message_id": refused.unique_id,
+                "action": _action_of(raw_msg),
+                "code": code,
+            },
+        )
         await self._send(refused.call_error().to_json())
 
     async def _refuse_unregistered(self, message: Call) -> None:
@@ -218,6 +245,14 @@ class ChargePoint(BaseChargePoint):
             message.unique_id,
             message.action,
             self.registration,
+            extra={
+                "event": "call_error",
+                "charger": self.id,
+                "message_id": message.unique_id,
+                "action": message.action,
+                "code": "GenericError",
+                "registration": self.registration,
+            },
         )
         error = GenericError(
             description=f"charge point {self.id} is not accepted (registration "
@@ -326,8 +361,10 @@ class ChargePoint(BaseChargePoint):
 
     @handles(Action.authorize)
     async def on_authorize(self, id_tag: str, call_unique_id: str) -> call_result.Authorize:
+        free = await self.use_state(call_unique_id, chargers.free_vend, self.id)
+        answered = FREE_VEND if free else None
         decision = await self.use_state(
-            call_unique_id, transactions.authorize, id_tag, self._policy
+            call_unique_id, transactions.authorize, id_tag, self._policy, answered
         )
         if decision.source == auth.POLICY and self._authorizer is not None:
             decision = await self.ask_odoo(call_unique_id, id_tag) or decision
@@ -346,8 +383,10 @@ class ChargePoint(BaseChargePoint):
         reservation_id: int | None = None,
     ) -> call_result.StartTransaction:
         timestamp = _time(timestamp)
-        answered = None
-        if self._authorizer is not None:
+        # A free-vend charger (require_rfid off) charges whatever tag it sends.
+        free = await self.use_state(call_unique_id, chargers.free_vend, self.id)
+        answered = FREE_VEND if free else None
+        if not free and self._authorizer is not None:
             known = await self.use_state(call_unique_id, auth.decide, id_tag, self._policy)
             if known.source == auth.POLICY:
                 answered = await self.ask_odoo(call_unique_id, id_tag)
@@ -370,6 +409,11 @@ class ChargePoint(BaseChargePoint):
                 ", ".join(map(str, started.superseded)),
                 connector_id,
                 started.transaction_id,
+                extra={
+                    "event": "transaction_superseded",
+                    "charger": self.id,
+                    "transaction_id": started.transaction_id,
+                },
             )
         data = {
             "transaction_id": str(started.transaction_id),
@@ -382,6 +426,8 @@ class ChargePoint(BaseChargePoint):
             "anomaly": started.decision.anomaly(),
         }
         await self.record(events.TRANSACTION_STARTED, data, call_unique_id)
+        if self.on_transaction is not None:
+            self.on_transaction(self.id)
         return call_result.StartTransaction(
             transaction_id=started.transaction_id, id_tag_info=_id_tag_info(started.decision)
         )
@@ -425,9 +471,20 @@ class ChargePoint(BaseChargePoint):
             "samples": None if transaction_data is None else _samples(transaction_data),
         }
         if stopped.unknown:
-            logger.warning("charger %s stops an unknown transaction: %s", self.id, stopped.unknown)
+            logger.warning(
+                "charger %s stops an unknown transaction: %s",
+                self.id,
+                stopped.unknown,
+                extra={
+                    "event": "unknown_transaction",
+                    "charger": self.id,
+                    "transaction_id": transaction_id,
+                },
+            )
             data["anomaly"] = events.anomaly(events.UNKNOWN_TRANSACTION, stopped.unknown)
         await self.record(events.TRANSACTION_STOPPED, data, call_unique_id)
+        if self.on_transaction is not None:
+            self.on_transaction(self.id)
         if stopped.decision is None:
             return call_result.StopTransaction()
         if stopped.unknown:
@@ -463,6 +520,16 @@ class ChargePoint(BaseChargePoint):
     ) -> call_result.FirmwareStatusNotification:
         await self.record(events.FIRMWARE_STATUS, {"status": status}, call_unique_id)
         return call_result.FirmwareStatusNotification()
+
+    @handles(Action.security_event_notification)
+    async def on_security_event_notification(
+        self, type: str, timestamp: str, call_unique_id: str, tech_info: str | None = None
+    ) -> call_result.SecurityEventNotification:
+        # The security whitepaper's one message a charger sends without being asked:
+        # what happened (``type``), when by its clock, and free details.
+        data = {"type": type, "timestamp": _time(timestamp), "tech_info": tech_info}
+        await self.record(SECURITY_EVENT, data, call_unique_id)
+        return call_result.SecurityEventNotification()
 
 
 _MAX_KEYS = 4096  # converted keys remembered, per direction
@@ -537,3 +604,14 @@ def _samples(meter_values: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 sample["unit"] = "Wh"
             samples.append(sample)
     return samples
+
+
+def _action_of(raw: str | bytes) -> str | None:
+    """The action a refused frame names, if it can be read (for the log only)."""
+    try:
+        frame = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(frame, list) and len(frame) > 2 and isinstance(frame[2], str):
+        return frame[2][:64]
+    return None
