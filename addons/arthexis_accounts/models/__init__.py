@@ -1,5 +1,6 @@
 from . import arthexis_rfid
 from . import arthexis_energy_account
+from . import arthexis_energy_account_line
 from . import arthexis_energy_credit
 from . import arthexis_energy_consumption
 from . import arthexis_vehicle

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 
 class ArthexisEnergyConsumption(models.Model):
@@ -9,6 +9,7 @@ class ArthexisEnergyConsumption(models.Model):
     """
 
     _name = "arthexis.energy.consumption"
+    _inherit = ["arthexis.energy.account.line"]
     _description = "Energy Consumption"
     _order = "date desc, id desc"
 
@@ -28,19 +29,3 @@ class ArthexisEnergyConsumption(models.Model):
         "arthexis.subscription", index="btree_not_null", ondelete="restrict"
     )
     note = fields.Char()
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        accounts = self.env["arthexis.energy.account"].browse(
-            [vals["account_id"] for vals in vals_list if vals.get("account_id")]
-        )
-        with accounts._refreshing_cards():
-            return super().create(vals_list)
-
-    def write(self, vals):
-        with self.account_id._refreshing_cards():
-            return super().write(vals)
-
-    def unlink(self):
-        with self.account_id._refreshing_cards():
-            return super().unlink()

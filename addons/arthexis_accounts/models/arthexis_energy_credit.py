@@ -6,6 +6,7 @@ class ArthexisEnergyCredit(models.Model):
     """kWh added to (or, negative, taken from) an energy account, by whom and why."""
 
     _name = "arthexis.energy.credit"
+    _inherit = ["arthexis.energy.account.line"]
     _description = "Energy Credit"
     _order = "create_date desc, id desc"
 
@@ -31,19 +32,3 @@ class ArthexisEnergyCredit(models.Model):
     def _check_amount_kwh(self):
         if any(not credit.amount_kwh for credit in self):
             raise ValidationError(self.env._("A credit line needs an amount of kWh other than 0."))
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        accounts = self.env["arthexis.energy.account"].browse(
-            [vals["account_id"] for vals in vals_list if vals.get("account_id")]
-        )
-        with accounts._refreshing_cards():
-            return super().create(vals_list)
-
-    def write(self, vals):
-        with self.account_id._refreshing_cards():
-            return super().write(vals)
-
-    def unlink(self):
-        with self.account_id._refreshing_cards():
-            return super().unlink()

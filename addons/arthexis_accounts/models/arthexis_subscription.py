@@ -11,7 +11,7 @@ class ArthexisSubscription(models.Model):
 
     _name = "arthexis.subscription"
     _description = "Charging Plan Subscription"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "arthexis.energy.account.line"]
     _order = "start_date desc, id desc"
 
     account_id = fields.Many2one(
@@ -73,21 +73,6 @@ class ArthexisSubscription(models.Model):
             and self.start_date <= day
             and (not self.end_date or day <= self.end_date)
         )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        accounts = self.env["arthexis.energy.account"].browse(
-            [vals["account_id"] for vals in vals_list if vals.get("account_id")]
-        )
-        with accounts._refreshing_cards():
-            return super().create(vals_list)
-
-    def write(self, vals):
-        with (
-            self.account_id
-            | self.env["arthexis.energy.account"].browse(vals.get("account_id") or [])
-        )._refreshing_cards():
-            return super().write(vals)
 
     def action_start(self):
         for subscription in self:

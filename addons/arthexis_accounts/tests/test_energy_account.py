@@ -119,6 +119,19 @@ class TestAuthorizationPolicy(ChargingBillingCase):
         self.account.service_account = True  # blocked wins anyway, but the inputs changed
         self.assertGreater(card.auth_version, before[0])
 
+    def test_a_credit_line_moved_to_another_account_refreshes_both(self):
+        card = self.card(partner_id=self.customer.id)
+        other_holder = self.env["res.partner"].create({"name": "Bo Driver"})
+        other_account = self.env["arthexis.energy.account"].create({"partner_id": other_holder.id})
+        other_card = self.card("04EEEEEE", partner_id=other_holder.id)
+        line = self.credit(5)  # Ada: Blocked -> Accepted; Bo: still Blocked
+        before = (card.auth_version, other_card.auth_version)
+        line.account_id = other_account  # a credit booked on the wrong account, corrected
+        self.assertEqual(self.account.balance_kwh, 0)
+        self.assertEqual(other_account.balance_kwh, 5)
+        self.assertGreater(card.auth_version, before[0], "Ada lost her credit")
+        self.assertGreater(other_card.auth_version, before[1], "Bo gained it")
+
 
 @tagged("post_install", "-at_install")
 class TestCreditPurchase(ChargingBillingCase):
