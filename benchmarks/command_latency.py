@@ -22,7 +22,6 @@ import statistics
 import sys
 import threading
 import time
-import uuid
 import xmlrpc.client
 from collections import Counter
 
@@ -77,26 +76,7 @@ class _Forward(http.server.BaseHTTPRequestHandler):
 
 def staff_caller(odoo):
     """execute_kw as a charging manager made for the run (not the administrator)."""
-    login = f"bench-staff-{uuid.uuid4().hex[:6]}"
-    [group] = odoo.call(
-        "ir.model.data",
-        "search_read",
-        [("module", "=", "arthexis_nodes"), ("name", "=", "group_charging_manager")],
-        fields=["res_id"],
-    )
-    odoo.call(
-        "res.users",
-        "create",
-        {
-            "name": "Bench staff",
-            "login": login,
-            "password": login,
-            "groups_id": [(4, group["res_id"])],
-        },
-    )
-    uid = xmlrpc.client.ServerProxy(f"{odoo.url}/xmlrpc/2/common").authenticate(
-        odoo.db, login, login, {}
-    )
+    uid, login = odoo.staff_login()
     local = threading.local()
 
     def call(model, method, *args):

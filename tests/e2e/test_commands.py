@@ -38,26 +38,7 @@ class Staff:
 
     def __init__(self, odoo):
         self.odoo = odoo
-        login = f"staff-{uuid.uuid4().hex[:6]}"
-        [group] = odoo.call(
-            "ir.model.data",
-            "search_read",
-            [("module", "=", "arthexis_nodes"), ("name", "=", "group_charging_manager")],
-            fields=["res_id"],
-        )
-        odoo.call(
-            "res.users",
-            "create",
-            {
-                "name": "Staff",
-                "login": login,
-                "password": login,
-                "groups_id": [(4, group["res_id"])],
-            },
-        )
-        self.login = login
-        common = xmlrpc.client.ServerProxy(f"{odoo.url}/xmlrpc/2/common")
-        self.uid = common.authenticate(odoo.db, login, login, {})
+        self.uid, self.login = odoo.staff_login()
 
     def call(self, model, method, *args, **kwargs):
         models = xmlrpc.client.ServerProxy(f"{self.odoo.url}/xmlrpc/2/object", allow_none=True)

@@ -58,6 +58,25 @@ class OdooServer:
         models = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/object", allow_none=True)
         return models.execute_kw(self.db, uid, "admin", model, method, list(args), kwargs)
 
+    def staff_login(self, group="arthexis_nodes.group_charging_manager"):
+        """(uid, login): a back-office user of ``group``, made for the run; the
+        password is the login."""
+        login = f"staff-{uuid.uuid4().hex[:6]}"
+        module, name = group.split(".")
+        [data] = self.call(
+            "ir.model.data",
+            "search_read",
+            [("module", "=", module), ("name", "=", name)],
+            fields=["res_id"],
+        )
+        self.call(
+            "res.users",
+            "create",
+            {"name": login, "login": login, "password": login, "groups_id": [(4, data["res_id"])]},
+        )
+        common = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/common")
+        return common.authenticate(self.db, login, login, {}), login
+
     def bridge_login(self, name=None):
         """(node id, login, API key): a node made by an administrator, with its key."""
         node_id = self.call(
