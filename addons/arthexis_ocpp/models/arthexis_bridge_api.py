@@ -295,6 +295,11 @@ class ArthexisBridgeApi(models.AbstractModel):
                 handler = getattr(self, f"_ingest_{values['kind']}", None)
                 if handler is None:
                     raise ValueError(f"unknown event kind {values['kind']!r}")
+                if values["kind"] in self._node_event_kinds():
+                    # About the node itself (its own reader), not a charger.
+                    handler(node, event.get("data") or {}, values["event_at"])
+                    values["company_id"] = node.company_id.id
+                    return values
                 charger = self._charger_for(event, node)
                 charger.last_seen = max(filter(None, [charger.last_seen, values["event_at"]]))
                 handler(charger, event.get("data") or {}, values["event_at"])
@@ -305,6 +310,11 @@ class ArthexisBridgeApi(models.AbstractModel):
             )
             values.update(state="error", error=str(error))
         return values
+
+    @api.model
+    def _node_event_kinds(self):
+        """Event kinds whose handler gets the bridge's node instead of a charger."""
+        return set()
 
     @api.model
     def _ledger_values(self, event, node):
