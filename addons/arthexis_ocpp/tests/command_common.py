@@ -1,9 +1,9 @@
-from odoo import Command
+from odoo.addons.arthexis_nodes.tests.common import ChargingUsersCase
 
 from .common import BridgeCase
 
 
-class CommandCase(BridgeCase):
+class CommandCase(BridgeCase, ChargingUsersCase):
     """A charger served by the test node, two available connectors, staff and a card."""
 
     @classmethod
@@ -17,23 +17,6 @@ class CommandCase(BridgeCase):
             ]
         )
         cls.cp = cls.env["ocpp.charger"].search([("charge_point_id", "=", "CP-1")])
-        users = cls.env["res.users"].with_context(no_reset_password=True)
-        cls.user = users.create(
-            {
-                "name": "Uma User",
-                "login": "uma.commands",
-                "groups_id": [Command.set(cls.env.ref("arthexis_nodes.group_charging_user").ids)],
-            }
-        )
-        cls.manager = users.create(
-            {
-                "name": "Mia Manager",
-                "login": "mia.commands",
-                "groups_id": [
-                    Command.set(cls.env.ref("arthexis_nodes.group_charging_manager").ids)
-                ],
-            }
-        )
         cls.driver = cls.env["res.partner"].create({"name": "Dana Driver"})
         cls.card = cls.env["arthexis.rfid"].create(
             {"uid": "04A2B3C4", "label": "Dana", "partner_id": cls.driver.id}
