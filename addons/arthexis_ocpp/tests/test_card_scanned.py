@@ -46,7 +46,7 @@ class TestCardScanned(BridgeCase):
         self.assertEqual(self.node.last_scanned_card_id, card)
         self.assertEqual(self.node.action_open_scanned_card()["res_id"], card.id)
 
-    @mute_logger("odoo.addons.arthexis_ocpp.models.arthexis_bridge_api_scans")
+    @mute_logger("odoo.addons.arthexis_ocpp.models.arthexis_bridge_api")
     def test_a_scan_that_is_not_a_card_uid_is_kept_as_an_error(self):
         ledger = self.scan("hello")
         self.assertEqual(ledger.state, "error")
