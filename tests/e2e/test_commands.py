@@ -47,14 +47,8 @@ class Staff:
         )
 
     def press(self, model, button, record_id):
-        """Press a form button. Buttons that return nothing are fine for the web client
-        (JSON), but XML-RPC cannot carry None back: that one fault is not a failure
-        (Odoo committed the button's work before answering)."""
-        try:
-            self.call(model, button, [record_id])
-        except xmlrpc.client.Fault as fault:
-            if "cannot marshal None" not in fault.faultString:
-                raise
+        """Press a form button (buttons answer True, so XML-RPC can carry them)."""
+        return self.call(model, button, [record_id])
 
     def send(self, charger_id, action, **values):
         """Fill the command wizard and press Send."""

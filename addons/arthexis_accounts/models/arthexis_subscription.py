@@ -86,9 +86,11 @@ class ArthexisSubscription(models.Model):
                     "next_invoice_date": subscription.start_date + period,
                 }
             )
+        return True
 
     def action_close(self):
         self.write({"state": "closed"})
+        return True
 
     def action_view_invoices(self):
         self.ensure_one()

@@ -263,10 +263,12 @@ class OcppCharger(models.Model):
     def action_approve(self):
         self._check_manager()
         self.write({"registration_state": "accepted"})
+        return True
 
     def action_reject(self):
         self._check_manager()
         self.write({"registration_state": "rejected"})
+        return True
 
     def _check_manager(self):
         if not self.env.user.has_group("arthexis_nodes.group_charging_manager"):

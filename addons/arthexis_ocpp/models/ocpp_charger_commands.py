@@ -83,6 +83,7 @@ class OcppCharger(models.Model):
     def action_get_configuration(self):
         for charger in self:
             charger._queue("GetConfiguration", {})
+        return True
 
     def action_send_configuration(self):
         """Ask the charger to take every new value typed in the configuration list."""
@@ -92,11 +93,13 @@ class OcppCharger(models.Model):
                 raise UserError(self.env._("Type a new value next to a key first, then send it."))
             for key in keys:
                 charger._queue("ChangeConfiguration", {"key": key.key, "value": key.new_value})
+        return True
 
     def action_send_local_list(self):
         for charger in self:
             if not charger._send_local_list(full=self.env.context.get("full_list", False)):
                 raise UserError(self.env._("The charger's local list is already current."))
+        return True
 
     def _queue(self, action, payload, **values):
         return self.env["ocpp.command"].create(
@@ -216,6 +219,7 @@ class OcppConnector(models.Model):
                 {"connectorId": connector.connector_number},
                 connector_id=connector.id,
             )
+        return True
 
 
 class OcppTransaction(models.Model):
@@ -239,3 +243,4 @@ class OcppTransaction(models.Model):
                 connector_id=session.connector_id.id,
                 transaction_id=session.id,
             )
+        return True

@@ -446,6 +446,7 @@ class OcppCommand(models.Model):
         self.sudo().write({"state": "cancelled", "answered_at": fields.Datetime.now()})
         for command in self:
             command._on_failure()
+        return True
 
     # Answers from the bridge (arthexis.bridge.api.command_results).
 

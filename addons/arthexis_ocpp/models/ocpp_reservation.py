@@ -191,6 +191,7 @@ class OcppReservation(models.Model):
                     "reservation_id": reservation.id,
                 }
             )
+        return True
 
     def _on_reserve_answer(self, status):
         """The answer to ReserveNow: Accepted, Faulted, Occupied, Rejected or Unavailable."""

@@ -78,6 +78,7 @@ class OcppTransaction(models.Model):
         retry = self.filtered(lambda s: s.state == "completed" and s.billing_state == "failed")
         retry.sudo().write({"billing_state": False, "billing_note": False})
         retry._bill()
+        return True
 
     def _bill(self):
         """Price each session; one that cannot be priced stays completed and says why."""
