@@ -169,6 +169,8 @@ def merged_settings(existing: dict, args: argparse.Namespace) -> dict:
     put("hardware.rfid", args.rfid)
     put("hardware.lcd", args.lcd)
     put("hardware.staff_mode", args.staff_mode)
+    put("hardware.kiosk_charger", args.kiosk_charger)
+    put("hardware.kiosk_connector", args.kiosk_connector)
     put("upgrade.channel", args.channel)
     put("upgrade.index_url", args.index_url)
     if args.tls_cert and args.security_profile is None and table.get("security_profile", 0) < 2:
@@ -397,6 +399,17 @@ def install_parser(prog: str | None = None) -> argparse.ArgumentParser:
         "--staff-mode",
         action=argparse.BooleanOptionalAction,
         help="send scanned cards to Odoo for enrolment",
+    )
+    node.add_argument(
+        "--kiosk-charger",
+        metavar="CHARGE_POINT_ID",
+        help="a charger without a reader: a card tapped at the node starts a session there",
+    )
+    node.add_argument(
+        "--kiosk-connector",
+        type=int,
+        metavar="N",
+        help="the kiosk charger's connector taps start on (0: the charger picks)",
     )
     node.add_argument("--channel", choices=CHANNELS, help="upgrade channel (first install: stable)")
     node.add_argument(

@@ -69,6 +69,8 @@ class Settings:
     rfid: str = "none"
     rfid_debounce: float = 2.0
     staff_mode: bool = False
+    kiosk_charger: str | None = None  # hardware/kiosk.py: the reader-less charger taps start
+    kiosk_connector: int = 0  # its connector; 0: the charger picks a free one
     lcd: str = "none"
     lcd_address: int = 0x27
     lcd_size: tuple[int, int] = (16, 2)
@@ -120,6 +122,10 @@ def _port(raw: object) -> int:
 
 def _seconds(raw: object) -> int:
     return _integer(raw, 1, None, "expected a whole number of seconds, at least 1")
+
+
+def _connector(raw: object) -> int:
+    return _integer(raw, 0, None, "expected a connector number: 0 (any) or more")
 
 
 def _fraction_of_minute(raw: object, *, zero: bool, expected: str) -> float:
@@ -461,6 +467,24 @@ OPTIONS: tuple[Option, ...] = (
         "send each scanned card to Odoo (card_scanned) so staff can enrol it",
     ),
     Option(
+        "kiosk_charger",
+        "hardware.kiosk_charger",
+        "ARTHEXIS_BRIDGE_KIOSK_CHARGER",
+        _text,
+        "",
+        "kiosk: the charge point id of a charger without a reader of its own; a card "
+        "tapped at the node starts a session there (RemoteStartTransaction), tapped "
+        "again stops it",
+    ),
+    Option(
+        "kiosk_connector",
+        "hardware.kiosk_connector",
+        "ARTHEXIS_BRIDGE_KIOSK_CONNECTOR",
+        _connector,
+        "0",
+        "kiosk: the connector taps start on (0: the charger picks a free one)",
+    ),
+    Option(
         "lcd",
         "hardware.lcd",
         "ARTHEXIS_BRIDGE_LCD",
@@ -639,7 +663,24 @@ def load_settings(
         values["odoo"] = OdooSettings(**odoo)
     settings = Settings(**values)
     check_tls(settings)
+    check_kiosk(settings)
     return settings
+
+
+def check_kiosk(settings: Settings) -> None:
+    """SettingsError unless a kiosk has a reader, and a tap means one thing."""
+    if settings.kiosk_charger is None:
+        return
+    if settings.rfid == "none":
+        raise SettingsError(
+            "ARTHEXIS_BRIDGE_KIOSK_CHARGER (hardware.kiosk_charger) is set, but the node has "
+            "no RFID reader: set hardware.rfid to mfrc522 (or fake), or unset the kiosk charger"
+        )
+    if settings.staff_mode:
+        raise SettingsError(
+            "hardware.staff_mode and hardware.kiosk_charger are both set: a tap either enrols "
+            "a card (staff mode) or starts a session (kiosk); choose one"
+        )
 
 
 def check_tls(settings: Settings) -> None:

@@ -68,6 +68,10 @@ def installed(tmp_path_factory):
         "443",
         "--rfid",
         "fake",
+        "--kiosk-charger",
+        "CP-LOBBY",
+        "--kiosk-connector",
+        "2",
     )
     assert first.returncode == 0, first.stderr
     after_first = files(root)
@@ -86,6 +90,7 @@ def test_install_writes_the_settings_from_the_flags(installed):
     assert settings.enrol_token == "one-time-token"
     assert settings.port == 443
     assert settings.rfid == "fake"
+    assert (settings.kiosk_charger, settings.kiosk_connector) == ("CP-LOBBY", 2)
     assert settings.data_dir == Path("/var/lib/arthexis-bridge")
     assert settings.standalone  # enrolment, not the installer, gives it Odoo credentials
     assert stat.S_IMODE(config.stat().st_mode) == 0o640
@@ -220,6 +225,10 @@ def test_a_bad_flag_value_is_refused_before_anything_is_installed(tmp_path):
     result = run("install.sh", "--root", str(tmp_path), "--port", "70000")
     assert result.returncode == 1
     assert "port in /" in result.stderr and "is 70000: expected a TCP port number" in result.stderr
+    result = run("install.sh", "--root", str(tmp_path), "--kiosk-charger", "CP-LOBBY")
+    assert result.returncode == 1
+    assert "the node has no RFID reader" in result.stderr
+    assert not (tmp_path / "opt").exists()
 
 
 def test_install_help_lists_every_flag():
@@ -238,6 +247,8 @@ def test_install_help_lists_every_flag():
         "--venv",
         "--channel",
         "--index-url",
+        "--kiosk-charger",
+        "--kiosk-connector",
     ]:
         assert flag in result.stdout, flag
 

@@ -13,6 +13,13 @@ class ArthexisNode(models.Model):
         help="The UID of the last card held to this node's reader while it is in staff mode.",
     )
     last_scanned_at = fields.Datetime("Scanned at", readonly=True, copy=False)
+    last_scan_result = fields.Char(
+        "Scan result",
+        readonly=True,
+        copy=False,
+        help="What the edge answered for the card and, in kiosk mode, what the charger "
+        "said to the remote start or stop the tap sent.",
+    )
     last_scanned_card_id = fields.Many2one(
         "arthexis.rfid",
         string="Scanned card",
@@ -29,11 +36,13 @@ class ArthexisNode(models.Model):
                 limit=1,
             )
 
-    def _record_card_scan(self, uid, at):
+    def _record_card_scan(self, uid, at, result=False):
         """Keep the scan unless a later one is already recorded (events may arrive late)."""
         for node in self:
             if not node.last_scanned_at or at >= node.last_scanned_at:
-                node.write({"last_scanned_uid": uid, "last_scanned_at": at})
+                node.write(
+                    {"last_scanned_uid": uid, "last_scanned_at": at, "last_scan_result": result}
+                )
 
     def action_open_scanned_card(self):
         """Open the scanned card, or a new card with its UID filled in."""

@@ -8,8 +8,8 @@ from .common import BridgeCase
 class TestCardScanned(BridgeCase):
     """A card held to a node's own reader in staff mode lands on the node's form."""
 
-    def scan(self, uid, at="2026-11-22T10:00:00.000Z"):
-        event = self.event("card_scanned", charger="", at=at, uid=uid)
+    def scan(self, uid, at="2026-11-22T10:00:00.000Z", **data):
+        event = self.event("card_scanned", charger="", at=at, uid=uid, **data)
         event["protocol"] = ""
         self.assertEqual(self.api.ingest([event]), [event["id"]])
         return self.env["ocpp.event"].search([("uid", "=", event["id"])])
@@ -23,6 +23,22 @@ class TestCardScanned(BridgeCase):
         self.assertEqual(ledger.company_id, self.node.company_id)
         self.assertFalse(ledger.charger_id)
         self.assertFalse(self.env["ocpp.charger"].search([("charge_point_id", "=", "")]))
+
+    def test_a_kiosk_tap_shows_what_the_charger_was_asked_and_said(self):
+        decision = {"status": "Accepted", "source": "cache"}
+        kiosk = {"charger": "CP-K", "connector": 1, "action": "RemoteStartTransaction"}
+        self.scan("04A2B3C4", decision=decision, kiosk={**kiosk, "status": "Rejected"})
+        self.assertEqual(
+            self.node.last_scan_result, "Accepted; RemoteStartTransaction on CP-K: Rejected"
+        )
+        blocked = {"status": "Blocked", "source": "cache"}
+        self.scan(
+            "0A0B0C0D",
+            at="2026-11-22T10:01:00.000Z",
+            decision=blocked,
+            kiosk={**kiosk, "action": None, "status": "Blocked"},
+        )
+        self.assertEqual(self.node.last_scan_result, "Blocked; nothing sent to CP-K")
 
     def test_a_late_scan_does_not_hide_a_newer_one(self):
         self.scan("04A2B3C4", at="2026-11-22T10:05:00.000Z")

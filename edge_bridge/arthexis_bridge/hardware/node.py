@@ -3,7 +3,9 @@
 A scanned card is looked up in the tag cache (the answer a charger would
 get) and shown on the LCD. In staff mode it is also sent to Odoo as a
 ``card_scanned`` event, through the outbox like every event, so that staff
-can enrol the card from the node's form (docs/events.md).
+can enrol the card from the node's form (docs/events.md). In kiosk mode
+(``kiosk_charger`` set) the tap starts or stops a session on that charger
+(kiosk.py), and the event carries what was done.
 
 A device that cannot be opened (no driver library, no such bus) is logged
 and left off; the bridge serves chargers all the same.
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import auth, events, transactions
 from ..tasks import TaskSet
+from .kiosk import Kiosk, Outcome
 from .lcd import Display, make_display
 from .rfid import Reader, Scanner, make_reader
 from .screens import LINKED, OFFLINE, STANDALONE, Cycler, Snapshot
@@ -48,6 +51,7 @@ class NodeHardware:
         self.cycler: Cycler | None = None
         self.last_card: str | None = None
         self.last_decision: auth.Decision | None = None
+        self.last_outcome: Outcome | None = None  # kiosk mode: what the last tap did
         self.scans = 0
         #: Last power reading (W) of each connector charging now, by (charger, connector).
         self.power: dict[tuple[str, int], float] = {}
@@ -55,6 +59,7 @@ class NodeHardware:
             accept_unknown=settings.unknown_tags == "accept",
             case_insensitive=settings.id_tag_case_insensitive,
         )
+        self.kiosk = Kiosk(bridge, self._policy) if settings.kiosk_charger else None
         self._tasks = TaskSet(logger)
         self._link_state = LINKED
         self._sync_seen: tuple[int, int] | None = None
@@ -77,11 +82,12 @@ class NodeHardware:
         if self.reader is not None:
             self.scanner = Scanner(self.reader, settings.rfid_debounce)
             self._tasks.spawn(self._read_cards(), name="RFID reader")
-            logger.info(
-                "RFID reader: %s%s",
-                settings.rfid,
-                "; staff mode: scanned cards go to Odoo" if settings.staff_mode else "",
-            )
+            mode = ""
+            if settings.staff_mode:
+                mode = "; staff mode: scanned cards go to Odoo"
+            elif self.kiosk is not None:
+                mode = f"; kiosk for charger {self.kiosk.charger}"
+            logger.info("RFID reader: %s%s", settings.rfid, mode)
         if self.display is not None:
             self.cycler = Cycler(self.display, self.snapshot, settings.lcd_cycle)
             self._tasks.spawn(self.cycler.run(), name="LCD screens")
@@ -103,17 +109,26 @@ class NodeHardware:
 
     async def card_scanned(self, uid: str) -> None:
         """A card (normalized UID) was scanned at the node."""
-        decision = await self._bridge.state.run(auth.decide, uid, self._policy)
-        self.last_card, self.last_decision = uid, decision
+        self.last_card, self.last_outcome = uid, None
+        if self.kiosk is not None:
+            # Show the card at once: the charger may take seconds to answer.
+            self.last_decision = None
+            if self.cycler is not None:
+                self.cycler.show_card()
+            decision, self.last_outcome = await self.kiosk.tap(uid)
+        else:
+            decision = await self._bridge.state.run(auth.decide, uid, self._policy)
+        self.last_decision = decision
         self.scans += 1
         logger.info("card %s scanned: %s (%s)", uid, decision.status, decision.source)
         if self.cycler is not None:
             self.cycler.show_card()
-        if self.settings.staff_mode:
+        if self.settings.staff_mode or self.kiosk is not None:
             # No charger: the node itself read the card. Odoo records it on the node.
-            event = events.make_event(
-                "", CARD_SCANNED, "", {"uid": uid, "decision": decision.as_data()}
-            )
+            data = {"uid": uid, "decision": decision.as_data()}
+            if self.last_outcome is not None:
+                data["kiosk"] = self.last_outcome.as_data()
+            event = events.make_event("", CARD_SCANNED, "", data)
             await self._bridge.outbox.append(event)
 
     async def snapshot(self) -> Snapshot:
@@ -122,6 +137,11 @@ class NodeHardware:
         active = await bridge.state.run(transactions.active)
         readings = [self.power[key] for key in self.power if key in _keys(active)]
         decision = self.last_decision
+        shown = None if decision is None else decision.status
+        if self.last_outcome is not None:
+            shown = self.last_outcome.label
+        elif self.kiosk is not None and self.last_card is not None and decision is None:
+            shown = "Asking charger"
         return Snapshot(
             node=self.node_name,
             link=self._link(),
@@ -129,8 +149,9 @@ class NodeHardware:
             sessions=len(active),
             power_w=sum(readings) if readings else None,
             card=self.last_card,
-            decision=None if decision is None else decision.status,
+            decision=shown,
             reader=self.reader is not None,
+            kiosk=self.kiosk is not None,
         )
 
     def _link(self) -> str:

@@ -32,8 +32,9 @@ class Snapshot:
     sessions: int
     power_w: float | None  # None: no charger reported its power
     card: str | None = None  # the last card scanned at the node's reader
-    decision: str | None = None  # what the tag cache answers for it, e.g. "Accepted"
+    decision: str | None = None  # what the tag cache answers for it, or the kiosk did
     reader: bool = False  # the node has a reader: show the card page
+    kiosk: bool = False  # a tap starts a session (kiosk.py), not just reads the card
 
 
 def pages(snapshot: Snapshot) -> list[list[str]]:
@@ -45,7 +46,7 @@ def pages(snapshot: Snapshot) -> list[list[str]]:
     ]
     if snapshot.reader:
         if snapshot.card is None:
-            shown.append(["Tap a card", "to read it"])
+            shown.append(["Tap a card", "to charge" if snapshot.kiosk else "to read it"])
         else:
             shown.append([snapshot.card, snapshot.decision or "?"])
     return shown
@@ -87,6 +88,7 @@ class Cycler:
         loop = asyncio.get_running_loop()
         failing = False
         while True:
+            self._wake.clear()  # a wake from here on is for a newer screen than this one
             if self._jump is not None:
                 per_screen = max(1, self.display.rows // 2)
                 self._turn, self._jump = self._jump // per_screen, None
@@ -105,7 +107,6 @@ class Cycler:
                     logger.info("LCD works again")
                 failing = False
             self._turn += 1
-            self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), self.interval)
             except TimeoutError:
