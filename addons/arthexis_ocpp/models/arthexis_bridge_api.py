@@ -5,6 +5,7 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.addons.arthexis_accounts.models.arthexis_rfid import normalize_uid
 from odoo.exceptions import AccessError, ValidationError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import mute_logger
 
 from ..tools import parse_time
@@ -83,9 +84,10 @@ class ArthexisBridgeApi(models.AbstractModel):
                 bulk[event["kind"]].append(event)
             else:
                 records.append(self._apply(event, node))
-        records += self._ingest_heartbeats(bulk["heartbeat"], node)
-        records += self._ingest_statuses(bulk["status"], node)
-        records += self.env["ocpp.meter.value"].sudo()._ingest_events(bulk["meter_values"], node)
+        records += self._together(self._ingest_heartbeats, bulk["heartbeat"], node)
+        records += self._together(self._ingest_statuses, bulk["status"], node)
+        meter_values = self.env["ocpp.meter.value"].sudo()._ingest_events
+        records += self._together(meter_values, bulk["meter_values"], node)
         Event._record(records)
         # Open charger dashboards reload themselves; they read through access rules.
         self.env["bus.bus"]._sendone(
@@ -93,6 +95,33 @@ class ArthexisBridgeApi(models.AbstractModel):
         )
         self._touch(node)
         return [event["id"] for event in events]
+
+    @api.model
+    def _together(self, ingest, events, node):
+        """Apply events of one kind together (``ingest(events, node)``: their ledger
+        values). Should the database refuse the batch (a number too large for its
+        column), apply them one at a time, so the bad one is kept with its error."""
+        if not events:
+            return []
+        try:
+            with self.env.cr.savepoint():
+                return ingest(events, node)
+        except psycopg2.Error as error:
+            if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+                raise  # Odoo retries the whole call
+            if len(events) == 1:
+                return [self._not_applied(self._ledger_values(events[0], node), error)]
+        return [values for event in events for values in self._together(ingest, [event], node)]
+
+    @api.model
+    def _not_applied(self, values, error):
+        """The ledger values of an event that cannot be applied: kept, with why."""
+        if isinstance(error, psycopg2.Error):
+            error = (error.diag.message_primary or str(error)).strip()
+        uid, kind = values["uid"], values["kind"]
+        _logger.warning("bridge event %s (%s) not applied: %s", uid, kind, error)
+        values.update(state="error", error=str(error))
+        return values
 
     @api.model
     def _touch(self, node):
@@ -214,8 +243,7 @@ class ArthexisBridgeApi(models.AbstractModel):
                 charger = self._charger_for(event, node, chargers)
                 values.update(charger_id=charger.id, company_id=charger.company_id.id)
             except (ValueError, TypeError, KeyError) as error:
-                _logger.warning("bridge event %s (heartbeat) not applied: %s", event["id"], error)
-                values.update(state="error", error=str(error))
+                self._not_applied(values, error)
             records.append(values)
         self._mark_seen(records, chargers, ("last_heartbeat", "last_seen"))
         return records
@@ -240,8 +268,7 @@ class ArthexisBridgeApi(models.AbstractModel):
                     newest[key] = report
                 values.update(charger_id=charger.id, company_id=charger.company_id.id)
             except (ValueError, TypeError, KeyError) as error:
-                _logger.warning("bridge event %s (status) not applied: %s", event["id"], error)
-                values.update(state="error", error=str(error))
+                self._not_applied(values, error)
             records.append(values)
         for (charger, number), report in newest.items():
             connector = self._connector(charger, number)
@@ -305,10 +332,11 @@ class ArthexisBridgeApi(models.AbstractModel):
                 handler(charger, event.get("data") or {}, values["event_at"])
                 values.update(charger_id=charger.id, company_id=charger.company_id.id)
         except (ValueError, TypeError, KeyError, ValidationError) as error:
-            _logger.warning(
-                "bridge event %s (%s) not applied: %s", values["uid"], values["kind"], error
-            )
-            values.update(state="error", error=str(error))
+            return self._not_applied(values, error)
+        except psycopg2.Error as error:
+            if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+                raise  # Odoo retries the whole call
+            return self._not_applied(values, error)
         return values
 
     @api.model

@@ -1,10 +1,6 @@
-import logging
-
 from odoo import api, fields, models
 
 from ..tools import insert_rows, parse_time
-
-_logger = logging.getLogger(__name__)
 
 ENERGY_REGISTER = "Energy.Active.Import.Register"
 ACTIVE_POWER = "Power.Active.Import"
@@ -105,10 +101,7 @@ class OcppMeterValue(models.Model):
                 # Applied samples live in ocpp.meter.value: the ledger need not copy them.
                 values.update(charger_id=charger_id, company_id=company_id, payload=None)
             except (ValueError, TypeError, KeyError, AttributeError) as error:
-                _logger.warning(
-                    "bridge event %s (meter_values) not applied: %s", event["id"], error
-                )
-                values.update(state="error", error=str(error))
+                Api._not_applied(values, error)
             records.append(values)
         self._insert(rows)
         self._update_sessions(rows)

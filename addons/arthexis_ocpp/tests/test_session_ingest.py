@@ -251,9 +251,7 @@ class TestSessionIngest(BridgeCase):
         self.api.ingest([meter])
         self.assertEqual(len(self.session().meter_value_ids), 1)
 
-    @mute_logger(
-        "odoo.addons.arthexis_ocpp.models.ocpp_meter_value"
-    )  # the refusal is logged on purpose
+    @mute_logger("odoo.addons.arthexis_ocpp.models.arthexis_bridge_api")  # logged on purpose
     def test_malformed_meter_event_is_kept_with_its_error_and_the_rest_of_the_batch_lands(self):
         broken = self.event(
             "meter_values", connector_id=1, transaction_id="101", samples=[{"unit": "Wh"}]
@@ -328,3 +326,32 @@ class TestSessionIngest(BridgeCase):
             [("partner_id", "=", driver.id)], ["energy_kwh:sum"], ["partner_id"]
         )
         self.assertAlmostEqual(group["energy_kwh"], 5.0)
+
+    @mute_logger("odoo.addons.arthexis_ocpp.models.arthexis_bridge_api", "odoo.sql_db")
+    def test_values_the_database_refuses_are_kept_as_errors_and_block_nothing(self):
+        """A charger may send numbers its schema allows but a column cannot hold
+        (connectorId 3000000000): that event is kept with its error, confirmed, and the
+        rest of the batch, in every ingestion path, is applied."""
+        huge = 3_000_000_000
+        batch = [
+            self.start(connector_id=huge),  # one event at a time
+            self.start(transaction_id="102"),
+            self.event("status", connector_id=huge, status="Available", error_code="NoError"),
+            self.event("status", connector_id=2, status="Available", error_code="NoError"),
+            self.event(
+                "meter_values", connector_id=huge, transaction_id="102", samples=[sample(1500)]
+            ),
+            self.event(
+                "meter_values", connector_id=1, transaction_id="102", samples=[sample(2500)]
+            ),
+        ]
+        self.assertEqual(self.api.ingest(batch), [e["id"] for e in batch])
+        ledger = self.env["ocpp.event"].search([("uid", "in", [e["id"] for e in batch])])
+        state = {e.uid: e.state for e in ledger}
+        self.assertEqual(
+            [state[e["id"]] for e in batch], ["error", "done", "error", "done", "error", "done"]
+        )
+        self.assertIn("out of range", ledger.filtered(lambda e: e.uid == batch[2]["id"]).error)
+        self.assertFalse(self.session("101"))
+        self.assertEqual(self.session("102").meter_last, 2500)
+        self.assertEqual(self.charger().connector_ids.mapped("connector_number"), [1, 2])
