@@ -10,9 +10,11 @@ import sys
 import uuid
 from pathlib import Path
 
+from arthexis_bridge.settings import load_settings
 from arthexis_bridge.simulator import SimulatedCharger
+from tests.e2e.conftest import FOUND
 from tests.harness import odoo as harness
-from tests.harness.site import BridgeProcess
+from tests.harness.site import BridgeProcess, OdooServer
 from tests.harness.wait import wait_for
 
 LOGS = harness.REPO / "var" / "test-logs"
@@ -103,6 +105,34 @@ def test_a_used_token_is_refused_and_the_settings_are_left_alone(odoo, tmp_path)
     wrong = enrol(odoo, "made-up", second)
     assert wrong.returncode == 1
     assert "not valid" in wrong.stderr
+
+
+def test_on_an_odoo_serving_several_databases_the_node_enrols_into_the_one_named(
+    odoo, pg, tmp_path
+):
+    other = OdooServer(FOUND, pg, LOGS, "e2e-other", modules=["arthexis_nodes"])
+    assert not other.install()
+    port = harness.free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = FOUND.serve([other.db, odoo.db], port, pg, LOGS / "e2e-multidb-odoo-server.log")
+    try:
+        node_id, token = new_node(odoo)
+        config = tmp_path / "bridge.toml"
+        unnamed = cli("enrol", "--odoo-url", url, "--token", token, "--config", str(config))
+        assert unnamed.returncode == 1
+        assert "--odoo-db" in unnamed.stderr  # Odoo cannot tell which: the bridge says how
+        assert not config.exists()
+
+        named = cli(
+            "enrol", "--odoo-url", url, "--odoo-db", odoo.db, "--token", token,
+            "--config", str(config),
+        )  # fmt: skip
+        assert named.returncode == 0, named.stderr
+        assert load_settings(config, environ={}).odoo.db == odoo.db
+        assert read_node(odoo, node_id)["user_id"]
+    finally:
+        harness.stop_server(server)
+        other.drop()
 
 
 def test_the_bridge_writes_its_nginx_config_and_runs_its_recipes(odoo, tmp_path):

@@ -66,6 +66,8 @@ class Odoo:
     def serve(self, db, port, pg, log_path, workers=0):
         """Start an Odoo HTTP server on 127.0.0.1:port and wait until it answers.
 
+        ``db``: the database, or a list of them for a server that serves several.
+
         ``workers`` 0: one process, a thread per request (tests); more: Odoo's
         prefork server with that many worker processes, as in production.
         """
@@ -81,11 +83,13 @@ class Odoo:
             def command(*args):
                 return [sys.executable, str(odoo_bin), f"--addons-path={self.addons_path}", *args]
 
+        # Several databases: no default one, as on an Odoo hosting several companies.
+        dbs = [db] if isinstance(db, str) else list(db)
+        chosen = ["-d", dbs[0]] if len(dbs) == 1 else []
         proc = subprocess.Popen(
             command(
-                "-d",
-                db,
-                f"--db-filter=^{re.escape(db)}$",
+                *chosen,
+                f"--db-filter=^({'|'.join(re.escape(name) for name in dbs)})$",
                 "--http-interface=127.0.0.1",
                 f"--http-port={port}",
                 f"--workers={workers}",
@@ -99,7 +103,7 @@ class Odoo:
         )
         proc.log = log
         deadline = time.monotonic() + 120
-        url = f"http://127.0.0.1:{port}/web/login"
+        url = f"http://127.0.0.1:{port}/web/health"
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"odoo stopped at start-up; see {log_path}")
