@@ -11,8 +11,10 @@ charger does (:class:`SimulatedChargePoint`): Accepted by default, or what
 ``answers`` says per action (another status 1.6 allows, ``NO_ANSWER`` for a
 charger that never answers, ``CALL_ERROR`` for a CALLERROR). Remote start and
 stop run real sessions, GetConfiguration and ChangeConfiguration use a
-plausible configuration, TriggerMessage sends the message asked for, and
-SetChargingProfile limits are kept in ``limits``.
+plausible configuration, TriggerMessage sends the message asked for,
+ChangeAvailability and reservations report the connectors' new status,
+UpdateFirmware downloads the file and GetDiagnostics uploads one over HTTP with
+their status notifications, and SetChargingProfile limits are kept in ``limits``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ import asyncio
 import contextlib
 import logging
 import ssl as ssl_module
+import urllib.request
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -42,7 +47,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.headers import build_authorization_basic
 
-from .events import utc_timestamp
+from .events import parse_time, utc_timestamp
 
 logger = logging.getLogger(__name__)
 
@@ -144,9 +149,19 @@ class SimulatedCharger:
         self.local_list_version = 0
         self.local_list: dict[str, Any] = {}
         self.reservations: dict[int, dict[str, Any]] = {}
+        #: ChangeAvailability types by connector (absent: Operative), and the ones
+        #: Scheduled for when the connector's session ends.
         self.availability: dict[int, str] = {}
+        self.scheduled_availability: dict[int, str] = {}
         #: Seconds between meter values of a remote-started session.
         self.meter_interval = 1.0
+        #: File transfers: the last FirmwareStatus / DiagnosticsStatus sent, the
+        #: firmware downloaded and the diagnostics uploaded, and the HTTP timeout.
+        self.firmware_status = "Idle"
+        self.diagnostics_status = "Idle"
+        self.firmware_downloaded: bytes | None = None
+        self.diagnostics_uploaded: bytes | None = None
+        self.transfer_timeout = 30.0
 
     async def __aenter__(self) -> SimulatedCharger:
         await self.connect()
@@ -227,7 +242,12 @@ class SimulatedCharger:
         timestamp: str | None = None,
         reservation_id: int | None = None,
     ) -> call_result.StartTransaction:
-        """Start a transaction (timestamp: now); the answer has its ``transaction_id``."""
+        """Start a transaction (timestamp: now); the answer has its ``transaction_id``.
+
+        A reservation of ``id_tag`` on the connector is used, as a real charger does."""
+        if reservation_id is None:
+            reservation_id = self.reservation_for(connector_id, id_tag)
+        self.reservations.pop(reservation_id, None)
         result = await self.call(
             call.StartTransaction(
                 connector_id=connector_id,
@@ -288,6 +308,8 @@ class SimulatedCharger:
         )
         for connector_id in connectors:
             self.active.pop(connector_id, None)
+            if connector_id in self.scheduled_availability:
+                self.availability[connector_id] = self.scheduled_availability.pop(connector_id)
         return result
 
     async def charge(
@@ -329,7 +351,7 @@ class SimulatedCharger:
             self.registers[connector_id] = meter
             await self.meter_values(connector_id, transaction_id, meter, self.power_w)
         await self.stop_transaction(transaction_id, round(meter), id_tag=id_tag)
-        await self.status(connector_id, "Available")
+        await self.status(connector_id, self.idle_status(connector_id))
         return True
 
     async def run(
@@ -384,8 +406,106 @@ class SimulatedCharger:
             if own_connection:
                 await self.close()
 
+    def idle_status(self, connector_id: int) -> str:
+        """The status of a connector without a session: Unavailable, Reserved or Available."""
+        if self.availability.get(connector_id, "Operative") == "Inoperative":
+            return "Unavailable"
+        if any(r["connector_id"] == connector_id for r in self.reservations.values()):
+            return "Reserved"
+        return "Available"
+
+    def reservation_for(self, connector_id: int, id_tag: str) -> int | None:
+        """The id of a reservation of ``id_tag`` on this connector (or on connector 0)."""
+        for number, reservation in self.reservations.items():
+            if reservation["id_tag"] == id_tag and reservation["connector_id"] in (0, connector_id):
+                return number
+        return None
+
+    async def update_firmware(
+        self, location: str, retrieve_date: str, retries: int | None, retry_interval: int | None
+    ) -> None:
+        """What UpdateFirmware sets off: wait for the retrieve date, download the file
+        (Downloading, then Downloaded or DownloadFailed, ``retries`` times at most),
+        install it (Installing, Installed). Each step is a FirmwareStatusNotification."""
+        delay = (parse_time(retrieve_date) - datetime.now(UTC)).total_seconds()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        content = await self._transfer(
+            self.firmware_step,
+            ("Downloading", "DownloadFailed"),
+            retries,
+            retry_interval,
+            _download,
+            location,
+        )
+        if content is not None:
+            self.firmware_downloaded = content
+            for step in ("Downloaded", "Installing", "Installed"):
+                await self.firmware_step(step)
+
+    async def firmware_step(self, status: str) -> None:
+        self.firmware_status = status
+        await self.call(call.FirmwareStatusNotification(status=status))
+
+    async def upload_diagnostics(
+        self, location: str, file_name: str, retries: int | None, retry_interval: int | None
+    ) -> None:
+        """What GetDiagnostics sets off: upload a report to ``location`` as an HTTP
+        multipart POST (Uploading, then Uploaded or UploadFailed, ``retries`` times at
+        most). Each step is a DiagnosticsStatusNotification."""
+        content = self.diagnostics_report()
+        done = await self._transfer(
+            self.diagnostics_step,
+            ("Uploading", "UploadFailed"),
+            retries,
+            retry_interval,
+            _upload,
+            location,
+            file_name,
+            content,
+        )
+        if done is not None:
+            self.diagnostics_uploaded = content
+            await self.diagnostics_step("Uploaded")
+
+    async def diagnostics_step(self, status: str) -> None:
+        self.diagnostics_status = status
+        await self.call(call.DiagnosticsStatusNotification(status=status))
+
+    async def _transfer(
+        self,
+        step: Any,
+        statuses: tuple[str, str],
+        retries: int | None,
+        retry_interval: int | None,
+        work: Any,
+        *args: Any,
+    ) -> Any:
+        """Run a blocking HTTP transfer in a thread, ``retries`` times at most (1 when
+        not given), reporting ``step`` busy before each try and failed after each failure.
+        Returns what ``work`` returned, or None if every try failed."""
+        busy, failed = statuses
+        for attempt in range(max(1, retries or 1)):
+            if attempt:
+                await asyncio.sleep(retry_interval or 0)
+            await step(busy)
+            try:
+                result = await asyncio.to_thread(work, *args, self.transfer_timeout)
+            except OSError as error:  # URLError, HTTPError, timeouts
+                logger.info("%s: %s from %s failed: %s", self.id, work.__name__, args[0], error)
+                await step(failed)
+                continue
+            return result
+        return None
+
+    def diagnostics_report(self) -> bytes:
+        """A small log as a charger would upload: who it is and the calls it received."""
+        lines = [f"{self.id} {self.vendor} {self.model} firmware {self.firmware}"]
+        lines += [f"{at:.3f} {action}" for at, action, _payload in self.received]
+        return ("\n".join(lines) + "\n").encode()
+
     def received_calls(self, action: str) -> list[dict[str, Any]]:
-        """The payloads of the calls of one action received so far (snake_case keys)."""
+        """The payloads of the calls of one action received so far, as sent (camelCase)."""
         return [payload for _at, name, payload in self.received if name == action]
 
     def spawn(self, coro: Any) -> None:
@@ -428,7 +548,7 @@ class SimulatedCharger:
                 self.registers[connector_id] = meter
                 await self.meter_values(connector_id, start.transaction_id, meter, self.power_w)
             await self.stop_transaction(start.transaction_id, round(meter), "Remote", id_tag=id_tag)
-            await self.status(connector_id, "Available")
+            await self.status(connector_id, self.idle_status(connector_id))
         finally:
             self._sessions.pop(connector_id, None)
             self._stopping.pop(connector_id, None)
@@ -477,15 +597,39 @@ class SimulatedChargePoint(ChargePoint):
 
     @on(Action.change_availability)
     def on_change_availability(self, connector_id: int, type: str) -> Any:
-        status = self._status(Action.change_availability)
-        if status == "Accepted":
-            self.charger.availability[connector_id] = type
+        """Connector 0 is every connector. One with a session changes when it ends
+        (Scheduled); the others at once, each reporting its new status after the answer."""
+        charger = self.charger
+        connectors = list(charger.registers) if connector_id == 0 else [connector_id]
+        busy = [c for c in connectors if c in charger.active or c in charger._sessions]
+        status = self._status(Action.change_availability, "Scheduled" if busy else "Accepted")
+        changed = []
+        if status in ("Accepted", "Scheduled"):
+            for number in connectors:
+                if number in busy:
+                    charger.scheduled_availability[number] = type
+                else:
+                    charger.availability[number] = type
+                    changed.append(number)
+        self._availability_changed = changed
         return call_result.ChangeAvailability(status=status)
+
+    @after(Action.change_availability)
+    def after_change_availability(self, connector_id: int, type: str) -> None:
+        self.charger.spawn(self._report_idle(self._availability_changed))
+
+    async def _report_idle(self, connectors: list[int]) -> None:
+        for number in connectors:  # one after the other, as a charger does
+            await self.charger.status(number, self.charger.idle_status(number))
 
     @on(Action.data_transfer)
     def on_data_transfer(self, vendor_id: str, **kwargs: Any) -> call_result.DataTransfer:
-        status = self._status(Action.data_transfer)
+        """Data for this charger's vendor is echoed back; another vendor's is unknown."""
+        known = vendor_id == self.charger.vendor
+        status = self._status(Action.data_transfer, "Accepted" if known else "UnknownVendorId")
         data = kwargs.get("data")
+        if status != "Accepted":
+            return call_result.DataTransfer(status=status)
         return call_result.DataTransfer(status=status, data=f"echo:{data}" if data else None)
 
     @on(Action.get_configuration)
@@ -570,22 +714,29 @@ class SimulatedChargePoint(ChargePoint):
             await charger.heartbeat()
         elif message == "StatusNotification":
             for number in [connector_id] if connector_id else list(charger.registers):
-                status = "Charging" if number in charger.active else "Available"
+                status = "Charging" if number in charger.active else charger.idle_status(number)
                 await charger.status(number, status)
         elif message == "MeterValues":
             for number in [connector_id] if connector_id else list(charger.registers):
                 transaction = charger.active.get(number)
                 await charger.meter_values(number, transaction, charger.registers[number], 0)
         elif message == "FirmwareStatusNotification":
-            await charger.call(call.FirmwareStatusNotification(status="Idle"))
+            await charger.call(call.FirmwareStatusNotification(status=charger.firmware_status))
         elif message == "DiagnosticsStatusNotification":
-            await charger.call(call.DiagnosticsStatusNotification(status="Idle"))
+            status = charger.diagnostics_status
+            await charger.call(call.DiagnosticsStatusNotification(status=status))
 
     @on(Action.send_local_list)
     def on_send_local_list(self, list_version: int, update_type: str, **kwargs: Any) -> Any:
-        status = self._status(Action.send_local_list)
+        """A differential update not newer than the list is a VersionMismatch."""
+        charger = self.charger
+        default = "Accepted"
+        if charger.configuration["LocalAuthListEnabled"][0] != "true":
+            default = "NotSupported"
+        elif update_type == "Differential" and list_version <= charger.local_list_version:
+            default = "VersionMismatch"
+        status = self._status(Action.send_local_list, default)
         if status == "Accepted":
-            charger = self.charger
             if update_type == "Full":
                 charger.local_list = {}
             for entry in kwargs.get("local_authorization_list") or []:
@@ -603,31 +754,73 @@ class SimulatedChargePoint(ChargePoint):
 
     @on(Action.reserve_now)
     def on_reserve_now(self, connector_id: int, reservation_id: int, **kwargs: Any) -> Any:
+        """A connector in a session is Occupied, a disabled one Unavailable; an accepted
+        reservation makes the connector Reserved."""
         charger = self.charger
-        default = "Occupied" if connector_id in charger.active else "Accepted"
+        default = "Accepted"
+        if connector_id in charger.active or connector_id in charger._sessions:
+            default = "Occupied"
+        elif charger.idle_status(connector_id) == "Unavailable":
+            default = "Unavailable"
         status = self._status(Action.reserve_now, default)
         if status == "Accepted":
             charger.reservations[reservation_id] = {"connector_id": connector_id, **kwargs}
+        self._reserved = connector_id if status == "Accepted" else None
         return call_result.ReserveNow(status=status)
+
+    @after(Action.reserve_now)
+    def after_reserve_now(self, connector_id: int, reservation_id: int, **kwargs: Any) -> None:
+        if self._reserved:
+            self.charger.spawn(self.charger.status(self._reserved, "Reserved"))
 
     @on(Action.cancel_reservation)
     def on_cancel_reservation(self, reservation_id: int) -> Any:
         charger = self.charger
         default = "Accepted" if reservation_id in charger.reservations else "Rejected"
         status = self._status(Action.cancel_reservation, default)
+        self._freed = None
         if status == "Accepted":
-            charger.reservations.pop(reservation_id, None)
+            reservation = charger.reservations.pop(reservation_id, None)
+            self._freed = reservation and reservation["connector_id"]
         return call_result.CancelReservation(status=status)
+
+    @after(Action.cancel_reservation)
+    def after_cancel_reservation(self, reservation_id: int) -> None:
+        charger = self.charger
+        if self._freed and self._freed not in charger.active:
+            charger.spawn(charger.status(self._freed, charger.idle_status(self._freed)))
 
     @on(Action.update_firmware)
     def on_update_firmware(self, location: str, retrieve_date: str, **kwargs: Any) -> Any:
         self._status(Action.update_firmware)
         return call_result.UpdateFirmware()
 
+    @after(Action.update_firmware)
+    def after_update_firmware(self, location: str, retrieve_date: str, **kwargs: Any) -> None:
+        self.charger.spawn(
+            self.charger.update_firmware(
+                location, retrieve_date, kwargs.get("retries"), kwargs.get("retry_interval")
+            )
+        )
+
     @on(Action.get_diagnostics)
     def on_get_diagnostics(self, location: str, **kwargs: Any) -> Any:
         self._status(Action.get_diagnostics)
-        return call_result.GetDiagnostics(file_name=f"{self.charger.id}-diagnostics.log")
+        return call_result.GetDiagnostics(file_name=self._diagnostics_file())
+
+    @after(Action.get_diagnostics)
+    def after_get_diagnostics(self, location: str, **kwargs: Any) -> None:
+        self.charger.spawn(
+            self.charger.upload_diagnostics(
+                location,
+                self._diagnostics_file(),
+                kwargs.get("retries"),
+                kwargs.get("retry_interval"),
+            )
+        )
+
+    def _diagnostics_file(self) -> str:
+        return f"{self.charger.id}-diagnostics.log"
 
     @on(Action.set_charging_profile)
     def on_set_charging_profile(self, connector_id: int, cs_charging_profiles: dict) -> Any:
@@ -644,10 +837,20 @@ class SimulatedChargePoint(ChargePoint):
 
     @on(Action.clear_charging_profile)
     def on_clear_charging_profile(self, **kwargs: Any) -> Any:
+        """Clear the profiles matching every criterion given; none matching: Unknown."""
         charger = self.charger
+        criteria = {
+            "charging_profile_id": kwargs.get("id"),
+            "charging_profile_purpose": kwargs.get("charging_profile_purpose"),
+            "stack_level": kwargs.get("stack_level"),
+        }
         connector_id = kwargs.get("connector_id")
-        known = list(charger.limits) if connector_id is None else [connector_id]
-        known = [c for c in known if c in charger.limits]
+        known = [
+            number
+            for number, profile in charger.profiles.items()
+            if connector_id in (None, number)
+            and all(v is None or profile.get(k) == v for k, v in criteria.items())
+        ]
         status = self._status(Action.clear_charging_profile, "Accepted" if known else "Unknown")
         if status == "Accepted":
             for number in known:
@@ -703,3 +906,29 @@ async def _sleep_until(loop: asyncio.AbstractEventLoop, deadline: float, seconds
         return False
     await asyncio.sleep(min(seconds, remaining))
     return loop.time() < deadline
+
+
+def _download(url: str, timeout: float) -> bytes:
+    """GET a file (runs in a thread: urllib blocks)."""
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.read()
+
+
+def _upload(url: str, file_name: str, content: bytes, timeout: float) -> bytes:
+    """POST a file as multipart/form-data, as chargers upload diagnostics (in a thread);
+    returns the server's answer."""
+    boundary = uuid.uuid4().hex
+    head = (
+        f"--{boundary}\r\n"
+        f'Content-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    )
+    body = head.encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.read()

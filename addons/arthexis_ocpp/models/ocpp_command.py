@@ -546,6 +546,53 @@ class OcppCommand(models.Model):
         if self.reservation_id and response.get("status") == "Accepted":
             self.reservation_id.write({"state": "cancelled"})
 
+    # Availability and charging profiles change how a charger behaves until changed
+    # again: a note in its chatter says who changed what, and when.
+
+    def _on_ChangeAvailability(self, response):
+        if self.state != "accepted":
+            return
+        number = self.payload["connectorId"]
+        self._note_on_charger(
+            self.env._(
+                "%(target)s set %(type)s by %(user)s (%(status)s).",
+                target=self.env._("Connector %s", number) if number else self.env._("The charger"),
+                type=self.payload["type"],
+                user=self.requested_by_id.name,
+                status=response.get("status"),
+            )
+        )
+
+    def _on_SetChargingProfile(self, response):
+        if self.state != "accepted":
+            return
+        profile = self.payload["csChargingProfiles"]
+        self._note_on_charger(
+            self.env._(
+                "Charging profile %(profile)s (%(purpose)s) set on connector %(number)s "
+                "by %(user)s.",
+                profile=self.profile_id.name or profile["chargingProfileId"],
+                purpose=profile["chargingProfilePurpose"],
+                number=self.payload["connectorId"],
+                user=self.requested_by_id.name,
+            )
+        )
+
+    def _on_ClearChargingProfile(self, response):
+        if self.state != "accepted":
+            return
+        which = ", ".join(f"{key} {value}" for key, value in sorted((self.payload or {}).items()))
+        self._note_on_charger(
+            self.env._(
+                "Charging profiles cleared (%(which)s) by %(user)s.",
+                which=which or self.env._("all"),
+                user=self.requested_by_id.name,
+            )
+        )
+
+    def _note_on_charger(self, body):
+        self.charger_id.message_post(body=body, subtype_xmlid="mail.mt_note")
+
     def _on_UpdateFirmware(self, response):
         if self.state != "accepted":
             return

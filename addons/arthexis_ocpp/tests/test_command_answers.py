@@ -230,3 +230,41 @@ class TestCommandAnswers(CommandCase):
         refused = self.queue("GetDiagnostics", {})
         self.answer(refused, {"error_code": "NotSupported"}, status="failed")
         self.assertEqual(len(self.cp.transfer_status_ids), 1, "no step for a failed request")
+
+    def test_availability_and_profile_changes_are_noted_on_the_charger(self):
+        before = self.cp.message_ids
+
+        def notes():
+            return [m.preview for m in (self.cp.message_ids - before).sorted("id")]
+
+        self.answer(
+            self.queue("ChangeAvailability", {"connectorId": 2, "type": "Inoperative"}),
+            {"status": "Scheduled"},
+        )
+        self.answer(
+            self.queue("ChangeAvailability", {"connectorId": 0, "type": "Inoperative"}),
+            {"status": "Rejected"},
+        )
+        profile = self.env["ocpp.charging.profile"].create(
+            {"name": "Day 16 A", "period_ids": [(0, 0, {"start_period": 0, "limit": 16})]}
+        )
+        self.answer(
+            self.queue(
+                "SetChargingProfile",
+                {"connectorId": 0, "csChargingProfiles": profile._ocpp_payload()},
+                profile_id=profile.id,
+            ),
+            {"status": "Accepted"},
+        )
+        self.answer(self.queue("ClearChargingProfile", {"id": profile.id}), {"status": "Accepted"})
+        self.answer(self.queue("ClearChargingProfile", {}), {"status": "Unknown"})
+        name = self.manager.name
+        self.assertEqual(
+            notes(),
+            [
+                f"Connector 2 set Inoperative by {name} (Scheduled).",
+                f"Charging profile Day 16 A (TxDefaultProfile) set on connector 0 by {name}.",
+                f"Charging profiles cleared (id {profile.id}) by {name}.",
+            ],
+            "a refused change is not noted",
+        )
