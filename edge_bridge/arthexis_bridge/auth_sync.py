@@ -11,12 +11,19 @@ after a delta is the cache after the full list of that version. An answer
 that cannot be read leaves the cache as it was; while Odoo cannot be reached
 the bridge answers from the cache it has, and tries again with backoff.
 
-:class:`OnlineAuthorizer` asks Odoo ``authorize(id_tag)`` about a tag the
-cache does not know, waiting at most ``authorize_timeout`` seconds: a charger
-waits meanwhile. Odoo's answer is stored in the cache, so the tag's next tap
-is answered at once, and its decision has the source ``odoo``. No answer in
-time, or one that cannot be read, and the ``unknown_tags`` policy decides, as
-on a bridge without Odoo. Tags the cache knows are never asked about.
+:class:`OnlineAuthorizer` asks Odoo ``authorize(id_tag, concurrent=True)``
+about a tag the cache does not know, and about a tag the cache accepts (Odoo
+alone knows whether the card, or a card of its group, charges on another
+node: then it answers ConcurrentTx), waiting at most ``authorize_timeout``
+seconds: a charger waits meanwhile. Odoo's answer is stored in the cache (a
+ConcurrentTx as the Accepted it stands for), so an unknown tag's next tap is
+answered at once without Odoo, and its decision has the source ``odoo``. No
+answer in time, or one that cannot be read, and the bridge decides alone: the
+cache, or the ``unknown_tags`` policy, as on a bridge without Odoo, with its
+own ConcurrentTx for tags charging on its chargers. After such a failure, tags
+the cache knows are not asked about for ``OFFLINE_PAUSE`` seconds, so an
+outage does not add the timeout to every start. Tags the cache refuses are
+never asked about.
 """
 
 from __future__ import annotations
@@ -24,15 +31,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from dataclasses import replace
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
-from . import auth, transactions
+from . import auth, events, transactions
 from .auth import Decision, Entry, Policy
 from .odoo_client import OdooClient, OdooError
 from .sync import Refresh, describe
 
 logger = logging.getLogger(__name__)
+
+OFFLINE_PAUSE = 30.0  # seconds known tags are not asked about after Odoo failed to answer
+# A stop event is made just after the stop is recorded; this much later, at most.
+STOP_EVENT_DELAY = timedelta(seconds=5)
 
 
 def entry_from_odoo(id_tag: str, row: dict[str, Any]) -> Entry:
@@ -114,16 +127,41 @@ class AuthListRefresh(Refresh):
         return version
 
 
-def store_answer(db: sqlite3.Connection, entry: Entry, policy: Policy) -> Decision:
+@dataclass(frozen=True)
+class Answer:
+    """Odoo's answer on a tag: the cache entry, and whether the card (or its group)
+    charges now on any node (ConcurrentTx, said of an otherwise Accepted card)."""
+
+    entry: Entry
+    concurrent: bool = False
+
+
+def store_answer(
+    db: sqlite3.Connection, answer: Answer, policy: Policy, undelivered_since: str | None = None
+) -> Decision:
     """Keep Odoo's answer in the cache; return it as a decision with source ``odoo``,
-    ConcurrentTx if the tag already charges here. Runs in the state's thread."""
-    auth.put(db, entry)
-    answered = replace(auth.decide(db, entry.id_tag, policy), source=auth.ODOO)
-    return transactions.authorize(db, entry.id_tag, policy, answered)
+    ConcurrentTx if Odoo says so or the tag already charges here. Runs in the
+    state's thread.
+
+    ``undelivered_since``: the time of the oldest event still in the outbox. If
+    the tag stopped here since, Odoo may not have its stop yet and sees it
+    charging still: its ConcurrentTx is not trusted, this bridge's own decides.
+    """
+    id_tag = answer.entry.id_tag
+    auth.put(db, answer.entry)
+    answered = replace(auth.decide(db, id_tag, policy), source=auth.ODOO)
+    if answer.concurrent and answered.accepted:
+        since = None
+        if undelivered_since is not None:
+            oldest = datetime.fromisoformat(undelivered_since)
+            since = events.utc_timestamp(oldest - STOP_EVENT_DELAY)
+        if since is None or not transactions.stopped_since(db, id_tag, since):
+            answered = answered.concurrent()
+    return transactions.authorize(db, id_tag, policy, answered)
 
 
 class OnlineAuthorizer:
-    """Asks Odoo about the tags the cache does not know, within ``timeout`` seconds."""
+    """Asks Odoo about tags, within ``timeout`` seconds."""
 
     def __init__(self, client: OdooClient, timeout: float = 2.0) -> None:
         self._client = client
@@ -131,16 +169,29 @@ class OnlineAuthorizer:
         #: Tags asked, and asks Odoo did not answer in time or answered unreadably.
         self.asked = 0
         self.failures = 0
+        self._failed_at: float | None = None  # time.monotonic() of the last failure
 
-    async def ask(self, charger: str, id_tag: str) -> Entry | None:
-        """Odoo's entry for the tag, or None (logged) if there is none to trust in time."""
+    async def ask(self, charger: str, id_tag: str, *, known: bool = False) -> Answer | None:
+        """Odoo's answer on the tag, or None (logged) if there is none to trust in time.
+
+        ``known``: the cache knows the tag, so the bridge can decide alone; not
+        asked within ``OFFLINE_PAUSE`` seconds of a failure.
+        """
+        failed_at = self._failed_at
+        if known and failed_at is not None and time.monotonic() - failed_at < OFFLINE_PAUSE:
+            return None
         self.asked += 1
         try:
             async with asyncio.timeout(self.timeout):
-                answer = await self._client.authorize(id_tag)
+                answer = await self._client.authorize(id_tag, True)
             if not isinstance(answer, dict):
                 raise OdooError(f"authorize() answered {type(answer).__name__}, not a struct")
-            return entry_from_odoo(id_tag, answer)
+            concurrent = answer.get("status") == auth.CONCURRENT_TX
+            if concurrent:  # Odoo turns only an Accepted card into ConcurrentTx
+                answer = {**answer, "status": auth.ACCEPTED}
+            found = Answer(entry_from_odoo(id_tag, answer), concurrent)
+            self._failed_at = None
+            return found
         except TimeoutError:
             why = f"no answer within {self.timeout:g} s"
         except ValueError as error:  # the entry: 1.6 cannot carry what Odoo said
@@ -148,8 +199,9 @@ class OnlineAuthorizer:
         except Exception as error:
             why = describe(error)
         self.failures += 1
+        self._failed_at = time.monotonic()
         logger.warning(
-            "charger %s: cannot ask Odoo about id tag %s (%s); unknown_tags decides",
+            "charger %s: cannot ask Odoo about id tag %s (%s); the bridge decides alone",
             charger,
             id_tag,
             why,

@@ -13,6 +13,16 @@ connects, the commands that waited for it are asked for at once
 (``commands(0, [it])``), and a new long poll that names it replaces the open
 one (which is left to end on its own; at most ``MAX_POLLS`` are open).
 
+A charger gets commands only as its registration allows, and once it is ready
+for them (``ChargePoint.takes_command``, protocols/ocpp16.py): "connects"
+above means "becomes ready", after its BootNotification is answered, or its
+first other CALL, or a few seconds without one. An Accepted charger takes
+every command. A Pending one takes only what configures it: it is asked for
+with ``commands(0, [it])`` at each of its BootNotifications (a Pending charger
+sends one every interval), never named in a long poll (its other commands
+would end every poll at once). A Rejected one takes none. What a charger may
+not take is not claimed: it stays queued in Odoo until it may, or expires.
+
 Every answer (CALLRESULT, CALLERROR, no answer within ``command_timeout``, a
 closed socket) becomes a result that is kept in the state file until Odoo
 confirms it with ``command_results``: a result is never lost to an Odoo
@@ -45,6 +55,7 @@ BATCH = 100  # commands per answer, and results per report
 CONNECT_SETTLE = 0.05  # seconds to gather chargers connecting together into one poll
 PENDING_KEY = "command_results"  # state_meta key holding the unreported results
 SEEN_MAX = 10_000  # command ids remembered, so a command is never sent twice
+READY_WAIT = 10.0  # seconds a claimed command waits for its charger to be ready again
 
 
 def load_pending(db: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -83,8 +94,8 @@ async def send_call(
 
 class Commands:
     """The command task; ``await commands.run()``. ``chargers`` gives the connected
-    chargers by id (the server's registry); call :meth:`charger_connected` on each
-    connect (``Server.on_connect``)."""
+    chargers by id (the server's registry); call :meth:`charger_connected` each time
+    a charger becomes ready for commands (``Server.on_connect``)."""
 
     def __init__(
         self,
@@ -144,9 +155,14 @@ class Commands:
         while True:
             if self._arrived:
                 await asyncio.sleep(CONNECT_SETTLE)  # chargers connecting together: one poll
-            connected = set(self._chargers())
+            sessions = self._chargers()
+            # Only chargers that take every command are named in long polls.
+            connected = {cp for cp, s in sessions.items() if s.charge_point.takes_command()}
             self._changed.clear()
             arrived, self._arrived = self._arrived, set()
+            limited = sorted(cp for cp in arrived - connected if cp in sessions)
+            if limited:  # Pending ones, what they may take now, once (Rejected: nothing)
+                await self._fetch(0, limited)
             uncovered = connected - covered
             if current is not None and uncovered:
                 # The open poll does not name them: ask for theirs now, and poll anew
@@ -205,7 +221,8 @@ class Commands:
         for command in found:
             cid = command.get("id")
             new = isinstance(cid, int) and cid not in self._seen
-            if new and command.get("charger") in connected:
+            session = connected.get(command.get("charger"))
+            if new and session and session.charge_point.takes_command(command.get("action")):
                 fresh[cid] = command
         if not fresh:
             return
@@ -252,10 +269,14 @@ class Commands:
             await self._add_result({"id": command["id"], **result})
 
     async def _send(self, charger: str, command: dict[str, Any]) -> dict[str, Any]:
-        session = self._chargers().get(charger)
         action, payload = command.get("action"), command.get("payload") or {}
+        session = await self._ready_session(charger, action)
         if session is None:
             return {"status": "failed", "response": None, "error": "the charger disconnected"}
+        if not session.charge_point.takes_command(action):
+            registration = session.charge_point.registration
+            error = f"the charger may not be sent {action} now (registration {registration})"
+            return {"status": "failed", "response": None, "error": error}
         logger.info(
             "charger %s: sending %s (command %s)",
             charger,
@@ -277,6 +298,19 @@ class Commands:
             extra={"event": "command_answered", "charger": charger, "status": result["status"]},
         )
         return result
+
+    async def _ready_session(self, charger: str, action: str | None) -> Any:
+        """The charger's session, once it may take the command: a charger that
+        reconnected since the command was claimed gets READY_WAIT s to be ready."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + READY_WAIT
+        while True:
+            session = self._chargers().get(charger)
+            if session is None or session.charge_point.takes_command(action):
+                return session
+            if loop.time() >= deadline:
+                return session
+            await asyncio.sleep(0.1)
 
     # Reporting the answers.
 

@@ -28,12 +28,13 @@ class Metrics:
         self._read: list[tuple[str, str, str, Callable[[], float]]] = []
 
     def received(self, action: str) -> None:
-        """Count a frame from a charger; ``action`` is its CALL's action or :data:`UNKNOWN`."""
+        """Count a frame from a charger; ``action`` is its CALL's action (for an answer,
+        that of the bridge's CALL it answers) or :data:`UNKNOWN`."""
         key = ("in", action)
         self.messages[key] = self.messages.get(key, 0) + 1
 
     def sent(self, action: str, frame: str) -> None:
-        """Count a frame to a charger: the answer to a CALL of ``action``."""
+        """Count a frame to a charger: a CALL of ``action``, or the answer to one."""
         key = ("out", action)
         self.messages[key] = self.messages.get(key, 0) + 1
         if frame.startswith("[4"):  # a CALLERROR: rare, so reading its code is cheap enough

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 API_MODEL = "arthexis.bridge.api"
 COMMANDS_MAX_WAIT = 25  # seconds Odoo holds a commands() long poll at most
+ASK_CHANNELS = 4  # authorize() calls in Odoo at once: every start asks, chargers wait
 
 
 class OdooError(Exception):
@@ -55,8 +56,9 @@ class OdooClient(Protocol):
         ``{"version", "full", "entries"}`` (docs/events.md)."""
         ...
 
-    async def authorize(self, id_tag: str) -> dict[str, Any]:
-        """Odoo's answer on one id tag: ``{"status", "expiry_date", "parent_id_tag"}``."""
+    async def authorize(self, id_tag: str, concurrent: bool = False) -> dict[str, Any]:
+        """Odoo's answer on one id tag: ``{"status", "expiry_date", "parent_id_tag"}``;
+        ``concurrent``: ConcurrentTx for a card (or its group) charging on any node."""
         ...
 
     async def transaction_floor(self) -> int:
@@ -94,7 +96,8 @@ class XmlRpcOdooClient:
     threads of its own, one per delivery lane, so that several batches are in
     Odoo at once. ``log_frames`` has a proxy (so a connection) and a lock of
     its own: shipping a large batch of frames never holds up event delivery;
-    so has ``authorize``, whose socket times out after ``authorize_timeout``.
+    ``authorize`` has ``ASK_CHANNELS`` proxies of its own, whose sockets time out
+    after ``authorize_timeout``.
     """
 
     def __init__(
@@ -126,9 +129,11 @@ class XmlRpcOdooClient:
         self._frames_lock = threading.Lock()
         self._frames_object = self._proxy("object")
         # authorize() too: a charger waits on it, so it never queues behind a
-        # batch, and its socket gives up about when the charger stops waiting.
-        self._ask_lock = threading.Lock()
-        self._ask_object = self._proxy("object", authorize_timeout)
+        # batch, nor much behind other chargers' asks, and its socket gives up
+        # about when the charger stops waiting.
+        self._ask_proxies: queue.SimpleQueue = queue.SimpleQueue()
+        for _ in range(ASK_CHANNELS):
+            self._ask_proxies.put(self._proxy("object", authorize_timeout))
         self._channels: dict[str, tuple[threading.Lock, xmlrpc.client.ServerProxy]] = {}
         self._channels_lock = threading.Lock()
         self._poll_proxies: queue.SimpleQueue = queue.SimpleQueue()
@@ -171,8 +176,9 @@ class XmlRpcOdooClient:
             raise OdooError(f"{API_MODEL}.auth_list answered {type(answer).__name__}, not a struct")
         return answer
 
-    async def authorize(self, id_tag: str) -> dict[str, Any]:
-        answer = await asyncio.to_thread(self._execute, "authorize", [id_tag], ask=True)
+    async def authorize(self, id_tag: str, concurrent: bool = False) -> dict[str, Any]:
+        args = [id_tag, concurrent]
+        answer = await asyncio.to_thread(self._ask, args)
         if not isinstance(answer, dict):
             raise OdooError(f"{API_MODEL}.authorize answered {answer!r}, not a struct")
         return answer
@@ -245,6 +251,17 @@ class XmlRpcOdooClient:
                 self._uid = None  # log in again next time, as in _execute
                 raise
 
+    def _ask(self, args: list[Any]) -> Any:
+        proxy = self._ask_proxies.get()  # waits for a free one
+        try:
+            uid = self._authenticate()
+            return proxy.execute_kw(self.db, uid, self._api_key, API_MODEL, "authorize", args)
+        except BaseException:
+            self._uid = None  # log in again next time, as in _execute
+            raise
+        finally:
+            self._ask_proxies.put(proxy)
+
     def _ingest(self, events: list[dict[str, Any]]) -> Any:
         proxy = self._ingest_proxies.get()  # one is free: as many threads as proxies
         try:
@@ -267,7 +284,6 @@ class XmlRpcOdooClient:
         args: list[Any],
         *,
         frames: bool = False,
-        ask: bool = False,
         model: str = API_MODEL,
     ) -> Any:
         """``<model>.<method>(*args)`` as the bridge's user, in a worker thread;
@@ -275,8 +291,6 @@ class XmlRpcOdooClient:
         lock, proxy = (self._lock, self._object)
         if frames:
             lock, proxy = (self._frames_lock, self._frames_object)
-        if ask:
-            lock, proxy = (self._ask_lock, self._ask_object)
         with lock:
             try:
                 uid = self._authenticate()

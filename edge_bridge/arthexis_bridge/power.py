@@ -80,6 +80,7 @@ class PowerLimit:
         #: Profiles sent, and the share last given.
         self.sent = 0
         self.last_share: tuple[float, str] | None = None
+        self._shared: set[int] = set()  # transactions given a share before
 
     def changed(self, _charger: str | None = None) -> None:
         self._changed.set()
@@ -132,12 +133,19 @@ class PowerLimit:
         if each is None:
             return 0
         self.last_share = each
-        calls = []
-        for active in sessions:
-            payload = tx_profile(active.connector_id, active.transaction_id, *each)
-            charge_point = connected[active.charger].charge_point
-            calls.append(send_call(charge_point, "SetChargingProfile", payload, self._timeout))
-        results = await asyncio.gather(*calls)
+        # The sessions that had a share first, then the new ones: shares that go down
+        # are taken before new ones are given, so their sum never passes the limit.
+        results = []
+        for new in (False, True):
+            calls = []
+            for active in sessions:
+                if (active.transaction_id not in self._shared) != new:
+                    continue
+                payload = tx_profile(active.connector_id, active.transaction_id, *each)
+                charge_point = connected[active.charger].charge_point
+                calls.append(send_call(charge_point, "SetChargingProfile", payload, self._timeout))
+            results += await asyncio.gather(*calls)
+        self._shared = {active.transaction_id for active in sessions}
         self.sent += len(results)
         refused = [r for r in results if (r.get("response") or {}).get("status") != "Accepted"]
         if refused:

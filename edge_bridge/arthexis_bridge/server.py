@@ -121,8 +121,10 @@ class Server:
         self._server: WebsocketServer | None = None
         self._ssl = server_ssl_context(settings)
         self._authenticator = Authenticator(settings.security_profile)
-        #: Called with the charge point id of each charger that connects (commands.py
-        #: asks Odoo at once for the commands that waited for it).
+        #: Called with the charge point id of a connected charger once it may be sent
+        #: commands (its BootNotification answered, or it goes on without one), and at
+        #: each BootNotification after that: commands.py asks Odoo at once for the
+        #: commands that waited for it.
         self.on_connect: Callable[[str], None] | None = None
         #: Given to each charger's handler: called at each transaction start and stop.
         self.on_transaction: Callable[[str], None] | None = None
@@ -259,6 +261,7 @@ class Server:
             authorizer=self._authorizer,
         )
         charge_point.on_transaction = self.on_transaction
+        charge_point.on_ready = self.on_connect
         session = ChargerSession(cp_id, protocol, connection, charge_point)
         previous = self._chargers.get(cp_id)
         self._chargers[cp_id] = session
@@ -280,8 +283,6 @@ class Server:
             protocol,
             extra={"event": "connected", "charger": cp_id, "peer": peer, "protocol": protocol},
         )
-        if self.on_connect is not None:
-            self.on_connect(cp_id)
         outcome = "closed"
         try:
             await charge_point.start()

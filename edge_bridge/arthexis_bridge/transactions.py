@@ -184,6 +184,12 @@ def active(db: sqlite3.Connection, charger: str | None = None) -> list[Active]:
     return [Active(*row) for row in rows]
 
 
+def stopped_since(db: sqlite3.Connection, id_tag: str, since: str) -> bool:
+    """Whether a transaction of this tag stopped on this bridge at ``since`` or later."""
+    query = "SELECT 1 FROM transactions WHERE tag_key = ? AND stopped_at >= ? LIMIT 1"
+    return db.execute(query, (auth.tag_key(id_tag), since)).fetchone() is not None
+
+
 def _in_use(db: sqlite3.Connection, id_tag: str, policy: Policy) -> bool:
     """Whether an accepted transaction with this tag is active on this bridge."""
     query = (

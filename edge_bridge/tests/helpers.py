@@ -69,7 +69,7 @@ class QuietOdoo:
     async def auth_list(self, since):
         return {"version": since, "full": False, "entries": []}
 
-    async def authorize(self, id_tag):
+    async def authorize(self, id_tag, concurrent=False):
         return {"status": "Invalid", "expiry_date": False, "parent_id_tag": False}
 
     async def transaction_floor(self):

@@ -42,9 +42,11 @@ class AuthOdoo(QuietOdoo):
         if answer is None:
             return {"version": self._version, "full": False, "entries": []}
         self._version = answer["version"]
+        for entry in answer["entries"]:  # what authorize says of them too, as in Odoo
+            self.cards.setdefault(entry["id_tag"].upper(), entry)
         return answer
 
-    async def authorize(self, id_tag):
+    async def authorize(self, id_tag, concurrent=False):
         self.asked.append(id_tag)
         if self.hang:
             await asyncio.Event().wait()
@@ -96,8 +98,9 @@ async def test_a_full_list_fills_the_cache_and_answers_chargers(settings):
     assert accepted.id_tag_info == {"status": "Accepted"}
     assert blocked.id_tag_info == {"status": "Blocked"}
     assert odoo.since == [0]
-    assert odoo.asked == [], "tags the cache knows are never asked about"
-    assert [d["source"] for _, _, d in decisions(events)] == ["cache", "cache"]
+    # An accepted tag is asked about (is it charging on another node?); a refused one is not.
+    assert odoo.asked == ["04a2b3c4"]
+    assert [d["source"] for _, _, d in decisions(events)] == ["odoo", "cache"]
 
 
 async def test_a_delta_blocks_a_tag_and_removes_an_archived_one(settings):
@@ -145,7 +148,7 @@ async def test_an_unreadable_list_leaves_the_cache_as_it_was(settings):
     assert version == 5
 
 
-async def test_an_unknown_tag_is_asked_of_odoo_once(settings):
+async def test_odoo_answers_an_unknown_tag_and_the_cache_keeps_the_answer(settings):
     cards = {
         "0CAFE": {
             "status": "Accepted",
@@ -162,14 +165,16 @@ async def test_an_unknown_tag_is_asked_of_odoo_once(settings):
             started = await charger.start_transaction(1, "0DEAD", 0)
             again = await charger.authorize("0DEAD")
         events = await delivered(bridge, odoo)
-    assert odoo.asked == ["0cafe", "0DEAD"]
+    # An accepted tag is asked again (is it charging on another node?); a blocked
+    # one is answered from the cache.
+    assert odoo.asked == ["0cafe", "0cafe", "0DEAD"]
     expected = {"status": "Accepted", "expiry_date": "2099-01-01T00:00:00.000Z"}
     assert first.id_tag_info == second.id_tag_info == {**expected, "parent_id_tag": "F"}
     assert started.id_tag_info == again.id_tag_info == {"status": "Blocked"}
     expected = {**expected, "parent_id_tag": "F"}
     assert decisions(events) == [
         ("authorize", "0cafe", {**expected, "source": "odoo"}),
-        ("authorize", "0cafe", {**expected, "source": "cache"}),
+        ("authorize", "0cafe", {**expected, "source": "odoo"}),
         ("transaction_started", "0DEAD", {"status": "Blocked", "source": "odoo"}),
         ("authorize", "0DEAD", {"status": "Blocked", "source": "cache"}),
     ]

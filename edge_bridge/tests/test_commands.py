@@ -36,7 +36,7 @@ class CommandOdoo(QuietOdoo):
         self.events += events
         return [event["id"] for event in events]
 
-    async def authorize(self, id_tag):
+    async def authorize(self, id_tag, concurrent=False):
         return {"status": "Accepted", "expiry_date": False, "parent_id_tag": False}
 
     async def power_settings(self):
@@ -155,6 +155,7 @@ async def test_a_command_for_an_offline_charger_goes_out_when_it_connects(settin
         await asyncio.sleep(0.2)
         assert odoo.queued[waiting]["state"] == "queued"  # not claimed while it is away
         async with SimulatedCharger(base_url(bridge), "CP-9") as charger:
+            await charger.boot()
             await eventually(lambda: waiting in odoo.results, within=2, what="the queued command")
             # The charger answered, then sent what was asked for.
             await eventually(lambda: charger.answered, what="the triggered Heartbeat")
@@ -193,6 +194,7 @@ async def test_a_charger_connecting_during_a_long_poll_gets_its_commands_at_once
             await eventually(lambda: odoo.polls, what="the long poll")  # names CP-1 only
             waiting = odoo.queue("CP-2", "Reset", {"type": "Soft"})
             async with SimulatedCharger(base_url(bridge), "CP-2") as second:
+                await second.boot()
                 await eventually(lambda: waiting in odoo.results, within=1, what="its command")
                 # The long poll now names it: a new command goes out at once too.
                 later = odoo.queue("CP-2", "ClearCache", {})
@@ -232,6 +234,7 @@ async def test_chargers_connecting_one_by_one_get_their_commands_within_a_second
             for n in range(5):
                 charger = SimulatedCharger(base_url(bridge), f"CP-{n}")
                 await stack.enter_async_context(charger)
+                await charger.boot()
                 chargers.append(charger)
                 await asyncio.sleep(0.2)
             for charger in chargers:

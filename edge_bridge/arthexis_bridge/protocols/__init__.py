@@ -7,6 +7,7 @@ class that serves a charger speaking it, in order of preference. OCPP 2.0.1 and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from . import ocpp16
@@ -26,6 +27,7 @@ class ChargePointHandler(Protocol):
 
     id: str
     protocol: str
+    on_ready: Callable[[str], None] | None
 
     def __init__(
         self,
@@ -41,6 +43,10 @@ class ChargePointHandler(Protocol):
 
     async def start(self) -> None:
         """Serve the charger's frames until the connection closes."""
+
+    def takes_command(self, action: str | None = None) -> bool:
+        """Whether the charger may be sent a command of ``action`` now (without one:
+        every command); ``on_ready`` is called with its id when that may change."""
 
 
 SUBPROTOCOLS: dict[str, type[ChargePointHandler]] = {

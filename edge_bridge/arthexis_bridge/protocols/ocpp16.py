@@ -7,19 +7,30 @@ the CALL into a protocol-neutral event, commits it to the outbox, and only then
 answers, so nothing acknowledged is ever lost. Handlers touch only local state
 (the outbox and ``state.py``): the ``ocpp`` package awaits them one at a time
 per connection, and a charger must not wait on Odoo. The one exception is an
-id tag the cache does not know, on a bridge with Odoo: Authorize and
-StartTransaction ask Odoo about it for at most ``authorize_timeout`` seconds
-(``auth_sync.py``), then the ``unknown_tags`` policy decides.
+id tag the cache does not know or accepts, on a bridge with Odoo: Authorize and
+StartTransaction ask Odoo about it (with ConcurrentTx for a card charging on
+another node) for at most ``authorize_timeout`` seconds (``auth_sync.py``),
+then the cache or the ``unknown_tags`` policy decides.
 
 BootNotification is answered with the charger's registration from the
 charger registry (``chargers.py``), or, for an id the registry does not list,
 with what the ``unknown_chargers`` policy says. A charger whose registration
 is not Accepted gets a CALLERROR for any other CALL (see
-:meth:`ChargePoint.route_message`).
+:meth:`ChargePoint.route_message`), but for a message the bridge asked it for
+with TriggerMessage.
+
+The same registration decides which commands (``commands.py``) a charger may
+be sent (:meth:`ChargePoint.takes_command`), and only once it is ready for
+them: its BootNotification answered, or, for a charger that comes back
+without booting (a network drop does not reboot it), its first other CALL, or
+``BOOT_GRACE`` seconds after it connected. Accepted: every command. Pending:
+those of ``PENDING_COMMANDS``. Rejected: none (OCPP 1.6, 4.2: the central
+system SHOULD NOT initiate any message).
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import json
@@ -58,6 +69,31 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ACCEPTED = chargers.ACCEPTED
+PENDING = chargers.PENDING
+
+#: Seconds a charger that connected without a BootNotification waits for commands:
+#: a booting charger sends it at once, one coming back from a network drop never.
+BOOT_GRACE = 5.0
+
+#: What a Pending charger may be sent. OCPP 1.6, 4.2: while Pending, the central
+#: system MAY send requests to retrieve information from the charge point or change
+#: its configuration (and TriggerMessage, the one way to have it send a request).
+#: Reset applies a change that needs a reboot; UpdateFirmware brings a charger to
+#: the firmware it must run before being accepted.
+PENDING_COMMANDS = frozenset(
+    {
+        "ChangeConfiguration",
+        "ClearCache",
+        "DataTransfer",
+        "GetConfiguration",
+        "GetDiagnostics",
+        "GetLocalListVersion",
+        "Reset",
+        "SendLocalList",
+        "TriggerMessage",
+        "UpdateFirmware",
+    }
+)
 
 #: What a free-vend charger (require_rfid off) is answered, whatever its tag.
 FREE_VEND = Decision(auth.ACCEPTED, auth.FREE_VEND)
@@ -105,22 +141,52 @@ class ChargePoint(BaseChargePoint):
         # The action of the CALL being answered: the ``ocpp`` package answers
         # one CALL at a time per connection, so what _send sends answers it.
         self._answering = UNKNOWN
+        # (message id, action) of our last CALL (commands.send_call): its answer's label.
+        self._calling: tuple[str, str] | None = None
         self._policy = auth.Policy(
             accept_unknown=settings.unknown_tags == "accept",
             case_insensitive=settings.id_tag_case_insensitive,
         )
         #: What the charger's BootNotification was (or, before one, would be) answered.
         self.registration: str | None = None
+        #: Whether the charger may be sent commands (as its registration allows).
+        self.ready = False
+        #: Called with the charge point id when the charger becomes ready for commands,
+        #: and again at each BootNotification answered after that.
+        self.on_ready: Any = None
         #: Called with the charge point id once a transaction start or stop is recorded
         #: (power.py shares the site limit again).
         self.on_transaction: Any = None
+        # Actions a charger not Accepted was asked for with TriggerMessage: let in once.
+        self._triggered: set[str] = set()
+        self._grace: asyncio.TimerHandle | None = None
 
     async def start(self) -> None:
         """Serve the charger's frames until the connection closes."""
         self.registration = await self._state.run(
             chargers.registration_of, self.id, self._settings.unknown_chargers
         )
-        await super().start()
+        self._grace = asyncio.get_running_loop().call_later(BOOT_GRACE, self._become_ready)
+        try:
+            await super().start()
+        finally:
+            self._grace.cancel()
+
+    def takes_command(self, action: str | None = None) -> bool:
+        """Whether the charger may be sent a command of ``action`` now; without an
+        action, whether it may be sent every command."""
+        if not self.ready:
+            return False
+        if self.registration == ACCEPTED:
+            return True
+        return self.registration == PENDING and action in PENDING_COMMANDS
+
+    def _become_ready(self) -> None:
+        if self._grace is not None:
+            self._grace.cancel()
+        self.ready = True
+        if self.on_ready is not None:
+            self.on_ready(self.id)
 
     async def route_message(self, raw_msg: str | bytes) -> None:
         """Check the frame and its payload, then route a CALL to its handler.
@@ -141,10 +207,16 @@ class ChargePoint(BaseChargePoint):
             return
         self._received(message)
         if isinstance(message, Call):
-            if message.action != Action.boot_notification and self.registration != ACCEPTED:
-                await self._refuse_unregistered(message)
-                return
+            booting = message.action == Action.boot_notification
+            if not booting and self.registration != ACCEPTED:
+                if message.action not in self._triggered:
+                    await self._refuse_unregistered(message)
+                    return
+                self._triggered.discard(message.action)
             await self._handle_call(message)
+            # Booted, or it goes on as a charger already registered: commands may go.
+            if booting or not self.ready:
+                self._become_ready()
         elif self._call_lock.locked():  # the base class holds it while a call of ours waits
             self._response_queue.put_nowait(message)
         else:
@@ -183,17 +255,30 @@ class ChargePoint(BaseChargePoint):
         await self._send(msg.create_call_result(payload).to_json())
 
     def _received(self, message: object) -> None:
-        """Count the frame by action; only the actions of 1.6 are labels (a charger
-        must not be able to make up new metric series)."""
+        """Count the frame by action: a CALL's own, an answer's that of our CALL it
+        answers. Only the actions of 1.6 are labels (a charger must not be able to
+        make up new metric series)."""
         action = UNKNOWN
-        if isinstance(message, Call) and message.action in frames.ACTIONS:
-            action = message.action
+        if isinstance(message, Call):
+            if message.action in frames.ACTIONS:
+                action = message.action
+        elif self._calling is not None and getattr(message, "unique_id", None) == self._calling[0]:
+            action = self._calling[1]
         self._answering = action
         self._metrics.received(action)
 
     async def _send(self, message: str) -> None:
+        action = self._answering
+        if message.startswith("[2"):  # a CALL of ours: rare, so reading it is cheap enough
+            unique_id, action, payload = json.loads(message)[1:4]
+            if action not in frames.ACTIONS:
+                action = UNKNOWN
+            elif action == Action.trigger_message and self.registration != ACCEPTED:
+                self._triggered.add(payload.get("requestedMessage"))
+            # Before sending: the answer may be read before this coroutine resumes.
+            self._calling = (unique_id, action)
         await super()._send(message)
-        self._metrics.sent(self._answering, message)
+        self._metrics.sent(action, message)
 
     async def _refuse(self, refused: frames.FrameError, raw_msg: str | bytes) -> None:
         if refused.unique_id is None:
@@ -231,8 +316,8 @@ class ChargePoint(BaseChargePoint):
         is answered Accepted or Pending, a charge point SHALL NOT send other
         requests; while Rejected it SHALL NOT send any message until the interval
         has passed; while Pending it SHALL NOT send requests unless the central
-        system asks for them with TriggerMessage (which this bridge does not send
-        yet). So a Pending or Rejected charger's CALL other than BootNotification
+        system asks for them with TriggerMessage (the message asked for is let in,
+        once). So a Pending or Rejected charger's other CALL than BootNotification
         is refused and not recorded: nothing is acknowledged, and a charger that
         queued the message sends it again once Accepted. The 1.6 text names no
         error code for this; GenericError carries the reason. (OCPP-J 1.6's error
@@ -283,13 +368,19 @@ class ChargePoint(BaseChargePoint):
                 details={"cause": str(error)},
             ) from error
 
-    async def ask_odoo(self, message_id: str, id_tag: str) -> Decision | None:
-        """Odoo's decision on a tag the cache does not know, kept in the cache;
-        None if Odoo does not give one in time (then the policy decides)."""
-        entry = await self._authorizer.ask(self.id, id_tag)
-        if entry is None:
+    async def ask_odoo(self, message_id: str, id_tag: str, known: Decision) -> Decision | None:
+        """Odoo's decision on a tag, with ConcurrentTx for a card charging on any
+        node, kept in the cache; None if there is nothing to ask (no Odoo, or a tag
+        ``known`` to be refused here), or Odoo does not answer in time: then the
+        bridge's own decision (``known``) stands."""
+        if self._authorizer is None or not (known.source == auth.POLICY or known.accepted):
             return None
-        return await self.use_state(message_id, auth_sync.store_answer, entry, self._policy)
+        answer = await self._authorizer.ask(self.id, id_tag, known=known.source != auth.POLICY)
+        if answer is None:
+            return None
+        return await self.use_state(
+            message_id, auth_sync.store_answer, answer, self._policy, self._outbox.oldest_at
+        )
 
     @handles(Action.boot_notification)
     async def on_boot_notification(
@@ -366,8 +457,8 @@ class ChargePoint(BaseChargePoint):
         decision = await self.use_state(
             call_unique_id, transactions.authorize, id_tag, self._policy, answered
         )
-        if decision.source == auth.POLICY and self._authorizer is not None:
-            decision = await self.ask_odoo(call_unique_id, id_tag) or decision
+        if not free:
+            decision = await self.ask_odoo(call_unique_id, id_tag, decision) or decision
         data = {"id_tag": id_tag, "decision": decision.as_data(), "anomaly": decision.anomaly()}
         await self.record(events.AUTHORIZE, data, call_unique_id)
         return call_result.Authorize(id_tag_info=_id_tag_info(decision))
@@ -388,8 +479,7 @@ class ChargePoint(BaseChargePoint):
         answered = FREE_VEND if free else None
         if not free and self._authorizer is not None:
             known = await self.use_state(call_unique_id, auth.decide, id_tag, self._policy)
-            if known.source == auth.POLICY:
-                answered = await self.ask_odoo(call_unique_id, id_tag)
+            answered = await self.ask_odoo(call_unique_id, id_tag, known)
         started = await self.use_state(
             call_unique_id,
             transactions.start,
