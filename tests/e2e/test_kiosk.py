@@ -123,4 +123,5 @@ async def test_a_tap_while_the_charger_is_away_sends_nothing(odoo, kiosk):
     odoo.call("arthexis.rfid", "create", {"uid": uid, "label": "Early bird"})
     tap(bridge, uid)
     result = await until(lambda: scan_result(odoo, node_id), 30, "the tap on the node")
-    assert result == f"Accepted; nothing sent to {cp_id}"
+    # The decision is the bridge cache's (Odoo is asked only with the charger there).
+    assert result.endswith(f"; {cp_id} was offline: nothing sent")

@@ -2,6 +2,7 @@ from odoo import api, models
 from odoo.addons.arthexis_accounts.models.arthexis_rfid import UID_LENGTHS, normalize_uid
 
 CARD_SCANNED = "card_scanned"
+KIOSK_OFFLINE = "ChargerOffline"  # the bridge's kiosk: its charger was not connected
 
 
 class ArthexisBridgeApi(models.AbstractModel):
@@ -42,6 +43,12 @@ class ArthexisBridgeApi(models.AbstractModel):
                 action=kiosk["action"],
                 charger=kiosk.get("charger"),
                 status=kiosk.get("status"),
+            )
+        elif isinstance(kiosk, dict) and kiosk.get("status") == KIOSK_OFFLINE:
+            result = self.env._(
+                "%(decision)s; %(charger)s was offline: nothing sent",
+                decision=result,
+                charger=kiosk.get("charger"),
             )
         elif isinstance(kiosk, dict):
             result = self.env._(

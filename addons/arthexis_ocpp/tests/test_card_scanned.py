@@ -39,6 +39,13 @@ class TestCardScanned(BridgeCase):
             kiosk={**kiosk, "action": None, "status": "Blocked"},
         )
         self.assertEqual(self.node.last_scan_result, "Blocked; nothing sent to CP-K")
+        self.scan(
+            "0A0B0C0E",
+            at="2026-11-22T10:02:00.000Z",
+            decision=decision,
+            kiosk={**kiosk, "action": None, "status": "ChargerOffline"},
+        )
+        self.assertEqual(self.node.last_scan_result, "Accepted; CP-K was offline: nothing sent")
 
     def test_a_late_scan_does_not_hide_a_newer_one(self):
         self.scan("04A2B3C4", at="2026-11-22T10:05:00.000Z")

@@ -1,8 +1,8 @@
 """Kiosk: a card tapped at the node starts a session on a charger with no reader.
 
 The node's reader stands in for the charger's. A tapped card is decided on as
-the charger's own Authorize would be (the tag cache, then Odoo for a tag the
-cache does not know, ConcurrentTx if it charges here already), and an accepted
+the charger's own Authorize would be (the tag cache, Odoo within
+``authorize_timeout``, ConcurrentTx if it charges anywhere), and an accepted
 card is sent to the charger as RemoteStartTransaction, over its connection,
 the way the bridge sends Odoo's commands (``commands.send_call``). Tapping the
 card of a session running there sends RemoteStopTransaction. It works with
@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import auth, auth_sync, transactions
+from .. import auth, transactions
 from ..commands import send_call
 
 if TYPE_CHECKING:
@@ -77,11 +77,12 @@ class Kiosk:
             payload = {"transactionId": running.transaction_id}
             return decision, await self._send(STOP, payload, running.connector_id)
         decision = await state.run(transactions.authorize, uid, self._policy)
-        authorizer = self._bridge.authorizer
-        if decision.source == auth.POLICY and authorizer is not None:
-            entry = await authorizer.ask(self.charger, uid)
-            if entry is not None:
-                decision = await state.run(auth_sync.store_answer, entry, self._policy)
+        session = self._bridge.server.chargers.get(self.charger)
+        if session is None:
+            return decision, self._offline(START)
+        # Odoo's word too, as the charger's own Authorize would get it.
+        asked = await session.charge_point.ask_odoo(f"kiosk {uid}", uid, decision)
+        decision = asked or decision
         if not decision.accepted:
             return decision, Outcome(None, decision.status, self.charger, self.connector)
         payload: dict[str, Any] = {"idTag": uid}
@@ -101,13 +102,7 @@ class Kiosk:
     async def _send(self, action: str, payload: dict[str, Any], connector: int) -> Outcome:
         session = self._bridge.server.chargers.get(self.charger)
         if session is None:
-            logger.warning(
-                "kiosk: charger %s is not connected; %s not sent",
-                self.charger,
-                action,
-                extra={"event": "kiosk_offline", "charger": self.charger},
-            )
-            return Outcome(None, OFFLINE, self.charger, connector)
+            return self._offline(action)
         timeout = self._bridge.settings.command_timeout
         result = await send_call(session.charge_point, action, payload, timeout)
         status = result["status"]
@@ -121,3 +116,12 @@ class Kiosk:
             extra={"event": "kiosk_command", "charger": self.charger, "status": status},
         )
         return Outcome(action, status, self.charger, connector)
+
+    def _offline(self, action: str) -> Outcome:
+        logger.warning(
+            "kiosk: charger %s is not connected; %s not sent",
+            self.charger,
+            action,
+            extra={"event": "kiosk_offline", "charger": self.charger},
+        )
+        return Outcome(None, OFFLINE, self.charger, self.connector)
