@@ -12,7 +12,11 @@ class ArthexisRfid(models.Model):
         return answer
 
     def _charging_now(self):
-        """Whether this card, or a card of its group, is in an active session (sudo)."""
+        """Whether this card, or a card of its group, is in an active session (sudo).
+
+        A session the edge refused (a charger may run one on a refused start until
+        it stops it) does not count: it would make the card refuse itself.
+        """
         self.ensure_one()
         group = self.parent_id or self
         return bool(
@@ -21,6 +25,7 @@ class ArthexisRfid(models.Model):
             .search_count(
                 [
                     ("state", "=", "active"),
+                    ("auth_status", "in", [False, "Accepted"]),
                     "|",
                     ("rfid_id", "=", group.id),
                     ("rfid_id.parent_id", "=", group.id),

@@ -224,6 +224,41 @@ class TestSessionBilling(BridgeCase, ChargingBillingCase):
         )
         answer = self.api.authorize("04A2B3C4", concurrent=True)
         self.assertEqual(answer["status"], "ConcurrentTx")
+        # The refused start it got elsewhere runs until that charger stops it: not counted.
+        self.api.ingest(
+            [
+                self.event(
+                    "transaction_started",
+                    charger="CP-2",
+                    transaction_id="262",
+                    connector_id=1,
+                    id_tag=sibling.uid,
+                    meter_start=0,
+                    timestamp="2026-11-03T08:01:00Z",
+                    decision={"status": "ConcurrentTx", "source": "odoo"},
+                ),
+                self.event(
+                    "transaction_stopped",
+                    transaction_id="261",
+                    meter_stop=1000,
+                    timestamp="2026-11-03T08:30:00Z",
+                    reason="Local",
+                ),
+            ]
+        )
+        self.assertEqual(self.api.authorize(sibling.uid, concurrent=True)["status"], "Accepted")
+        self.api.ingest(
+            [
+                self.event(
+                    "transaction_started",
+                    transaction_id="263",
+                    connector_id=1,
+                    id_tag="04A2B3C4",
+                    meter_start=1000,
+                    timestamp="2026-11-03T09:00:00Z",
+                )
+            ]
+        )
         answer = self.api.authorize(sibling.uid, concurrent=True)
         self.assertEqual(answer["status"], "ConcurrentTx", "same group")
         # A bridge that caches every answer does not ask for it: a stale refusal.
