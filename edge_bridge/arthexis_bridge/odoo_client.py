@@ -17,6 +17,7 @@ import concurrent.futures
 import contextlib
 import http.client
 import queue
+import re
 import threading
 import xmlrpc.client
 from typing import Any, Protocol
@@ -66,8 +67,33 @@ class OdooClient(Protocol):
         ...
 
 
+# What a charger may put in a JSON string but XML 1.0 cannot carry: control
+# characters, and (as xmlrpc.client writes them) lone surrogates as character
+# references, and U+FFFE/U+FFFF.
+_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]|&#(5[5-7]\d\d\d);")
+_REPLACEMENT = "\ufffd".encode()
+
+
+def xml_safe(body: bytes) -> bytes:
+    """The XML-RPC request with each character XML cannot carry made U+FFFD.
+
+    Odoo's parser refuses the whole request otherwise, and the bridge would send
+    the same batch again and again: one stray NUL in a charger's vendor string
+    would stop its events for good.
+    """
+
+    def replace(found: re.Match) -> bytes:
+        reference = found.group(1)
+        if reference is not None and not 0xD800 <= int(reference) <= 0xDFFF:
+            return found.group(0)  # a character reference XML allows
+        return _REPLACEMENT
+
+    return _NOT_XML.sub(replace, body)
+
+
 class _Timeout:
-    """Mixin: connections whose socket operations time out after ``timeout`` seconds."""
+    """Mixin: connections whose socket operations time out after ``timeout`` seconds,
+    carrying only what XML can (:func:`xml_safe`)."""
 
     def __init__(self, timeout: float, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -77,6 +103,9 @@ class _Timeout:
         connection = super().make_connection(host)
         connection.timeout = self.timeout
         return connection
+
+    def send_request(self, host: Any, handler: str, request_body: bytes, debug: int) -> Any:
+        return super().send_request(host, handler, xml_safe(request_body), debug)
 
 
 class _TimeoutTransport(_Timeout, xmlrpc.client.Transport):

@@ -167,3 +167,25 @@ def test_the_call_id_of_a_broken_frame_is_read_when_it_can_be():
     with pytest.raises(frames.FrameError) as caught:
         frames.parse('[3, "abc", {')
     assert caught.value.unique_id is None, "an answer is never answered"
+
+
+async def test_a_lone_surrogate_in_a_string_is_kept_as_u_fffd_and_the_outbox_lives_on(
+    bridge, url, settings
+):
+    """JSON can escape half of a UTF-16 pair; no UTF-8 text can hold it. Before, one
+    such BootNotification stopped the outbox's writer, and with it every charger."""
+    boot = (
+        '[2,"boot","BootNotification",{"chargePointVendor":"AB\\ud800C",'
+        '"chargePointModel":"\\ud83d\\ude00 Terra"}]'
+    )
+    async with (
+        connect(f"{url}/CP-1", subprotocols=["ocpp1.6"]) as websocket,
+        connect(f"{url}/CP-2", subprotocols=["ocpp1.6"]) as other,
+    ):
+        answer = await send_frame(websocket, boot)
+        assert answer[:2] == [3, "boot"] and answer[2]["status"] == "Accepted"
+        assert (await call(other, "other", "Heartbeat", {}))[:2] == [3, "other"]
+    stored = stored_events(settings.outbox_path)
+    assert [(e["charger"], e["kind"]) for e in stored] == [("CP-1", "boot"), ("CP-2", "heartbeat")]
+    assert stored[0]["data"]["vendor"] == "AB\ufffdC"
+    assert stored[0]["data"]["model"] == "\U0001f600 Terra"  # a whole pair is a character

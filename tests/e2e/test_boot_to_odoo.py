@@ -57,6 +57,30 @@ async def test_vendor_data_and_connector_statuses_arrive_in_odoo(odoo, bridge, b
     }
 
 
+async def test_text_xml_cannot_carry_arrives_readable_and_blocks_nothing(odoo, bridge):
+    """JSON lets a charger put a NUL, a control character or a lone surrogate in a
+    string (padded serial numbers do); XML-RPC cannot carry them. Each becomes U+FFFD
+    and the charger's events go on arriving."""
+    cp_id = f"E2E-{uuid.uuid4().hex[:6]}"
+    async with SimulatedCharger(
+        bridge.url, cp_id, vendor="ABB\x00\x00", model="Terra\x07AC", serial="SN\ud800-1"
+    ) as charger:
+        await charger.boot()
+        await charger.status(1, "Available")
+
+    def arrived():
+        row = charger_in_odoo(odoo, cp_id)
+        return row if row and connector_statuses(odoo, cp_id) else None
+
+    row = wait_for(arrived, 30, "the charger and its connector in Odoo")
+    assert (row["vendor"], row["model"], row["serial_number"]) == (
+        "ABB\ufffd\ufffd",
+        "Terra\ufffdAC",
+        "SN\ufffd-1",
+    )
+    assert {event["state"] for event in ledger(odoo, cp_id)} == {"done"}
+
+
 async def test_events_sent_while_odoo_is_down_arrive_once_it_is_back(odoo, bridge):
     cp_id = f"E2E-{uuid.uuid4().hex[:6]}"
     async with SimulatedCharger(bridge.url, cp_id, connectors=2) as charger:

@@ -106,7 +106,7 @@ class ArthexisBridgeApi(models.AbstractModel):
         try:
             with self.env.cr.savepoint():
                 return ingest(events, node)
-        except psycopg2.Error as error:
+        except (psycopg2.Error, ValueError) as error:  # ValueError: a NUL in a text
             if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
                 raise  # Odoo retries the whole call
             if len(events) == 1:
@@ -325,18 +325,20 @@ class ArthexisBridgeApi(models.AbstractModel):
                 if values["kind"] in self._node_event_kinds():
                     # About the node itself (its own reader), not a charger.
                     handler(node, event.get("data") or {}, values["event_at"])
-                    values["company_id"] = node.company_id.id
-                    return values
-                charger = self._charger_for(event, node)
-                charger.last_seen = max(filter(None, [charger.last_seen, values["event_at"]]))
-                handler(charger, event.get("data") or {}, values["event_at"])
-                values.update(charger_id=charger.id, company_id=charger.company_id.id)
+                    applied = {"company_id": node.company_id.id}
+                else:
+                    charger = self._charger_for(event, node)
+                    charger.last_seen = max(filter(None, [charger.last_seen, values["event_at"]]))
+                    handler(charger, event.get("data") or {}, values["event_at"])
+                    applied = {"charger_id": charger.id, "company_id": charger.company_id.id}
+        # Whatever the savepoint created is gone (a new charger too): link nothing.
         except (ValueError, TypeError, KeyError, ValidationError) as error:
             return self._not_applied(values, error)
         except psycopg2.Error as error:
             if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
                 raise  # Odoo retries the whole call
             return self._not_applied(values, error)
+        values.update(applied)
         return values
 
     @api.model

@@ -62,7 +62,8 @@ class OcppEvent(models.Model):
         for record in records:
             row = {column: record.get(column) or None for column in LEDGER_COLUMNS}
             if record.get("payload") is not None:
-                row["payload"] = json.dumps(record["payload"])
+                # jsonb refuses \u0000 (JSON clients may send it): kept as U+FFFD.
+                row["payload"] = json.dumps(record["payload"]).replace("\\u0000", "\\ufffd")
             row.update(
                 create_uid=self.env.uid, write_uid=self.env.uid, create_date=now, write_date=now
             )

@@ -91,7 +91,7 @@ class OcppMessageLog(models.Model):
                 continue
             seen.add(frame["id"])
             try:
-                text = str(frame["frame"])
+                text = str(frame["frame"]).replace("\x00", "\ufffd")  # text cannot hold NUL
                 action, message_id = describe(text)
                 charger = chargers.get(frame["charger"]) or self.env["ocpp.charger"]
                 if frame.get("direction") not in ("in", "out"):

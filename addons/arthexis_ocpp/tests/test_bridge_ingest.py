@@ -108,6 +108,28 @@ class TestBridgeIngest(BridgeCase):
             Event.search([("uid", "=", bad_status["id"])]).payload["data"]["status"], "Exploded"
         )
 
+    @mute_logger("odoo.addons.arthexis_ocpp.models.arthexis_bridge_api", "odoo.sql_db")
+    def test_a_nul_character_fails_only_its_own_event(self):
+        """JSON clients may send a NUL in a string (the bridge's XML-RPC cannot: it
+        sends U+FFFD); PostgreSQL text refuses it. That event is kept as an error."""
+        status = self.event(
+            "status", connector_id=1, status="Faulted", error_code="OtherError", info="E\x0017"
+        )
+        boot = self.event("boot", charger="CP-2", vendor="AB\x00B", model="Terra")
+        good = self.event("heartbeat", charger="CP-3")
+        batch = [status, boot, good]
+
+        self.assertEqual(self.api.ingest(batch), [e["id"] for e in batch])
+
+        ledger = self.env["ocpp.event"].search([("uid", "in", [e["id"] for e in batch])])
+        state = {event.uid: event.state for event in ledger}
+        self.assertEqual([state[e["id"]] for e in batch], ["error", "error", "done"])
+        self.assertIn("NUL", ledger.filtered(lambda e: e.uid == status["id"]).error)
+        self.assertEqual(
+            ledger.filtered(lambda e: e.uid == boot["id"]).payload["data"]["vendor"], "AB\ufffdB"
+        )
+        self.assertTrue(self.charger("CP-3").last_heartbeat)
+
     def test_a_charger_moving_to_another_node_follows_its_bridge(self):
         self.api.ingest([self.event("boot", vendor="ABB")])
         depot = self.env["arthexis.node"].create({"name": "Depot edge"})

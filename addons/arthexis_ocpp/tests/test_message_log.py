@@ -41,6 +41,11 @@ class TestMessageLog(BridgeCase):
         self.assertEqual(log[0].message_id, "19")
         self.assertEqual(set(log.mapped("charger_id")), {self.charger()})
 
+    def test_a_frame_with_a_nul_character_is_logged_with_u_fffd(self):
+        frame = self.frame('[2,"1","Heartbeat",{}]\x00\x00')
+        self.assertEqual(self.api.log_frames([frame]), [frame["id"]])
+        self.assertEqual(self.logged().frame, '[2,"1","Heartbeat",{}]\ufffd\ufffd')
+
     def test_redelivered_frames_are_logged_once(self):
         frame = self.frame('[2,"1","Heartbeat",{}]')
         self.api.log_frames([frame])

@@ -65,6 +65,15 @@ MAX_DESCRIPTION = 200  # characters of a CALLERROR description
 _CALL_START = re.compile(r'\s*\[\s*2\s*,\s*("(?:[^"\\]|\\.)*")')
 
 ACTIONS = frozenset(action.value for action in Action)
+
+# JSON may escape a lone UTF-16 surrogate ("\ud800"), which decodes to a code
+# point no UTF-8 text can hold: the outbox and Odoo would refuse the event.
+# Such a string takes U+FFFD in its place (a pair, as emoji come, is one
+# character already).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 # Lowest connectorId per action: rules the 1.6 text states and its schemas leave out.
 _MIN_CONNECTOR_ID = {"StartTransaction": 1, "MeterValues": 0, "StatusNotification": 0}
 
@@ -95,6 +104,16 @@ class FrameError(Exception):
         )
 
 
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    return value
+
+
 def parse(raw: str | bytes) -> Call | CallResult | CallError:
     """The message in a websocket frame; raises FrameError if it is not a valid one."""
     try:
@@ -103,6 +122,9 @@ def parse(raw: str | bytes) -> Call | CallResult | CallError:
         raise FrameError(
             FormationViolationError("the frame is not valid JSON"), _readable_call_id(raw)
         ) from None
+    escapes = _SURROGATE_ESCAPE if isinstance(raw, str) else _SURROGATE_ESCAPE_BYTES
+    if escapes.search(raw):  # rare: only then is the frame walked
+        frame = _without_surrogates(frame)
     if not isinstance(frame, list) or not frame:
         raise FrameError(FormationViolationError("the frame is not a JSON array [type, id, ...]"))
     type_id = frame[0]
