@@ -285,7 +285,7 @@ class Outbox:
                 "INSERT INTO outbox (id, event) VALUES (?, ?)", [(j.id, j.text) for j in jobs]
             )
             db.execute("COMMIT")
-        except sqlite3.Error as error:
+        except (sqlite3.Error, ValueError) as error:  # ValueError: text SQLite cannot encode
             _rollback(db)
             if len(jobs) > 1:
                 # One bad row must not fail the other chargers' events: retry one by one.

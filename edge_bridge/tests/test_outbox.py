@@ -87,6 +87,20 @@ async def test_one_bad_event_does_not_fail_the_others_in_its_group(path):
         assert await outbox.peek(10) == [first, second, third]
 
 
+async def test_an_event_sqlite_cannot_encode_fails_alone_and_the_writer_lives_on(path):
+    first, second, third = events(3)
+    broken = make_event("CP-2", "boot", "ocpp1.6", {"vendor": "AB\ud800C"})
+    async with Outbox(path) as outbox:
+        results = await asyncio.gather(
+            outbox.append(first), outbox.append(broken), outbox.append(second),
+            return_exceptions=True,
+        )  # fmt: skip
+        assert results[0] is None and results[2] is None
+        assert isinstance(results[1], OutboxError)
+        await outbox.append(third)
+        assert await outbox.peek(10) == [first, second, third]
+
+
 async def test_append_waits_for_a_slow_disk_without_blocking_the_event_loop(path):
     loop = asyncio.get_running_loop()
     [event] = events(1)
