@@ -1,3 +1,5 @@
+import math
+
 from odoo import api, fields, models
 
 from ..tools import insert_rows, parse_time
@@ -120,8 +122,8 @@ class OcppMeterValue(models.Model):
         live = {}
         for row in sorted(rows, key=lambda r: r["timestamp"]):
             factor = TO_BASE_UNIT.get(row["unit"])
-            if not row["transaction_id"] or factor is None or row["phase"]:
-                continue  # per-phase or unknown-unit values do not make the totals
+            if not row["transaction_id"] or factor is None or row["phase"] or row["value"] is None:
+                continue  # per-phase, unknown-unit or non-numeric values make no totals
             if row["measurand"] == ENERGY_REGISTER:
                 live.setdefault(row["transaction_id"], {})["meter_last"] = row["value"] * factor
             elif row["measurand"] == ACTIVE_POWER:
@@ -154,7 +156,9 @@ def _sample_rows(base, samples, at):
         try:
             number = float(raw)
         except (TypeError, ValueError):
-            number = 0.0  # signed data: the raw value is what counts
+            number = None
+        if sample.get("format") == "SignedData" or not math.isfinite(number or 0):
+            number = None  # not a reading (signed data, NaN, 1e400): the raw value counts
         measurand = sample.get("measurand") or ENERGY_REGISTER
         rows.append(
             {

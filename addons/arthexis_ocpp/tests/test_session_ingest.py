@@ -355,3 +355,37 @@ class TestSessionIngest(BridgeCase):
         self.assertFalse(self.session("101"))
         self.assertEqual(self.session("102").meter_last, 2500)
         self.assertEqual(self.charger().connector_ids.mapped("connector_number"), [1, 2])
+
+    def test_values_that_are_not_readings_never_become_the_sessions_totals(self):
+        """Eichrecht chargers send each register twice, Raw and SignedData; a broken
+        meter may send NaN or 1e400. Only finite raw numbers make the live totals."""
+        self.api.ingest(
+            [
+                self.start(),
+                self.event(
+                    "meter_values",
+                    connector_id=1,
+                    transaction_id="101",
+                    samples=[
+                        sample(2500),
+                        sample(7200, "Power.Active.Import", "W"),
+                        sample('OCMF|{"RD":[{"RV":2.5}]}|{"SD":"30450221"}', format="SignedData"),
+                        sample("12345678", format="SignedData"),
+                    ],
+                ),
+                self.event(
+                    "meter_values",
+                    connector_id=1,
+                    transaction_id="101",
+                    samples=[
+                        sample("1e400", timestamp="2026-11-22T10:06:00Z"),
+                        sample("NaN", "Power.Active.Import", "W", timestamp="2026-11-22T10:06:00Z"),
+                    ],
+                ),
+            ]
+        )
+        session = self.session()
+        self.assertEqual((session.meter_last, session.power_w), (2500, 7200))
+        self.assertAlmostEqual(session.energy_kwh, 1.5)
+        signed = session.meter_value_ids.filtered(lambda v: v.raw_value.startswith("OCMF"))
+        self.assertTrue(signed, "the signed reading is kept as sent")
