@@ -257,12 +257,7 @@ class XmlRpcOdooClient:
             # Its socket waits longer than Odoo holds the call.
             proxy = self._proxy("object", self._timeout + COMMANDS_MAX_WAIT)
         try:
-            uid = self._authenticate()
-            args = [wait, chargers]
-            return proxy.execute_kw(self.db, uid, self._api_key, API_MODEL, "commands", args)
-        except BaseException:
-            self._uid = None  # log in again next time, as in _execute
-            raise
+            return self._call_on(proxy, "commands", [wait, chargers])
         finally:
             self._poll_proxies.put(proxy)
 
@@ -273,34 +268,21 @@ class XmlRpcOdooClient:
                 self._channels[channel] = (threading.Lock(), self._proxy("object"))
             lock, proxy = self._channels[channel]
         with lock:
-            try:
-                uid = self._authenticate()
-                return proxy.execute_kw(self.db, uid, self._api_key, API_MODEL, method, args)
-            except BaseException:
-                self._uid = None  # log in again next time, as in _execute
-                raise
+            return self._call_on(proxy, method, args)
 
     def _ask(self, args: list[Any]) -> Any:
-        proxy = self._ask_proxies.get()  # waits for a free one
-        try:
-            uid = self._authenticate()
-            return proxy.execute_kw(self.db, uid, self._api_key, API_MODEL, "authorize", args)
-        except BaseException:
-            self._uid = None  # log in again next time, as in _execute
-            raise
-        finally:
-            self._ask_proxies.put(proxy)
+        return self._pooled(self._ask_proxies, "authorize", args)
 
     def _ingest(self, events: list[dict[str, Any]]) -> Any:
-        proxy = self._ingest_proxies.get()  # one is free: as many threads as proxies
+        # One proxy is free: there are as many ingest threads as proxies.
+        return self._pooled(self._ingest_proxies, "ingest", [events])
+
+    def _pooled(self, pool: queue.SimpleQueue, method: str, args: list[Any]) -> Any:
+        proxy = pool.get()  # waits for a free one
         try:
-            uid = self._authenticate()
-            return proxy.execute_kw(self.db, uid, self._api_key, API_MODEL, "ingest", [events])
-        except BaseException:
-            self._uid = None  # log in again next time, as in _execute
-            raise
+            return self._call_on(proxy, method, args)
         finally:
-            self._ingest_proxies.put(proxy)
+            pool.put(proxy)
 
     async def call(self, model: str, method: str, args: list[Any]) -> Any:
         """``<model>.<method>(*args)`` as the bridge's user: the node's own calls
@@ -321,14 +303,21 @@ class XmlRpcOdooClient:
         if frames:
             lock, proxy = (self._frames_lock, self._frames_object)
         with lock:
-            try:
-                uid = self._authenticate()
-                return proxy.execute_kw(self.db, uid, self._api_key, model, method, args)
-            except BaseException:
-                # Log in again next time: the key may have been rotated, or the
-                # database restored, while the connection was down.
-                self._uid = None
-                raise
+            return self._call_on(proxy, method, args, model)
+
+    def _call_on(
+        self, proxy: xmlrpc.client.ServerProxy, method: str, args: list[Any], model: str = API_MODEL
+    ) -> Any:
+        """``<model>.<method>(*args)`` on ``proxy`` as the bridge's user (blocking; the
+        caller makes sure no other thread uses the proxy meanwhile)."""
+        try:
+            uid = self._authenticate()
+            return proxy.execute_kw(self.db, uid, self._api_key, model, method, args)
+        except BaseException:
+            # Log in again next time: the key may have been rotated, or the
+            # database restored, while the connection was down.
+            self._uid = None
+            raise
 
     def _authenticate(self) -> int:
         uid = self._uid
