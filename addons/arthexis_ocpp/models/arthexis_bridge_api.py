@@ -18,6 +18,11 @@ _logger = logging.getLogger(__name__)
 
 NODE_SEEN_EVERY = timedelta(seconds=10)
 
+# What an event's data can make applying it raise (a missing key, a wrong type, a
+# text where an object belongs, a number too large, a NUL in a text): that event
+# is kept with its error.
+DATA_ERRORS = (ValueError, TypeError, KeyError, AttributeError, ArithmeticError, ValidationError)
+
 REGISTRATION = {"Accepted": "accepted", "Pending": "pending", "Rejected": "rejected"}
 
 BOOT_FIELDS = (
@@ -80,8 +85,9 @@ class ArthexisBridgeApi(models.AbstractModel):
         bulk = {"meter_values": [], "heartbeat": [], "status": []}
         records = []
         for event in fresh:
-            if event.get("kind") in bulk:
-                bulk[event["kind"]].append(event)
+            kind = event.get("kind")
+            if isinstance(kind, str) and kind in bulk:
+                bulk[kind].append(event)
             else:
                 records.append(self._apply(event, node))
         records += self._together(self._ingest_heartbeats, bulk["heartbeat"], node)
@@ -106,7 +112,7 @@ class ArthexisBridgeApi(models.AbstractModel):
         try:
             with self.env.cr.savepoint():
                 return ingest(events, node)
-        except (psycopg2.Error, ValueError) as error:  # ValueError: a NUL in a text
+        except (psycopg2.Error, *DATA_ERRORS) as error:
             if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
                 raise  # Odoo retries the whole call
             if len(events) == 1:
@@ -242,7 +248,7 @@ class ArthexisBridgeApi(models.AbstractModel):
                 values["event_at"] = parse_time(event.get("at"))
                 charger = self._charger_for(event, node, chargers)
                 values.update(charger_id=charger.id, company_id=charger.company_id.id)
-            except (ValueError, TypeError, KeyError) as error:
+            except DATA_ERRORS as error:
                 self._not_applied(values, error)
             records.append(values)
         self._mark_seen(records, chargers, ("last_heartbeat", "last_seen"))
@@ -267,7 +273,7 @@ class ArthexisBridgeApi(models.AbstractModel):
                 if key not in newest or report["status_at"] >= newest[key]["status_at"]:
                     newest[key] = report
                 values.update(charger_id=charger.id, company_id=charger.company_id.id)
-            except (ValueError, TypeError, KeyError) as error:
+            except DATA_ERRORS as error:
                 self._not_applied(values, error)
             records.append(values)
         for (charger, number), report in newest.items():
@@ -332,7 +338,7 @@ class ArthexisBridgeApi(models.AbstractModel):
                     handler(charger, event.get("data") or {}, values["event_at"])
                     applied = {"charger_id": charger.id, "company_id": charger.company_id.id}
         # Whatever the savepoint created is gone (a new charger too): link nothing.
-        except (ValueError, TypeError, KeyError, ValidationError) as error:
+        except DATA_ERRORS as error:
             return self._not_applied(values, error)
         except psycopg2.Error as error:
             if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):

@@ -1,4 +1,5 @@
 import json
+import math
 
 from odoo import api, fields, models
 
@@ -62,8 +63,7 @@ class OcppEvent(models.Model):
         for record in records:
             row = {column: record.get(column) or None for column in LEDGER_COLUMNS}
             if record.get("payload") is not None:
-                # jsonb refuses \u0000 (JSON clients may send it): kept as U+FFFD.
-                row["payload"] = json.dumps(record["payload"]).replace("\\u0000", "\\ufffd")
+                row["payload"] = _jsonb_text(record["payload"])
             row.update(
                 create_uid=self.env.uid, write_uid=self.env.uid, create_date=now, write_date=now
             )
@@ -74,3 +74,23 @@ class OcppEvent(models.Model):
     _sql_constraints = [
         ("uid_unique", "unique(uid)", "An event is recorded once."),
     ]
+
+
+def _jsonb_text(payload):
+    """The payload as text PostgreSQL's jsonb takes: it refuses \\u0000 and the
+    non-numbers Infinity and NaN, which Python writes (JSON clients may send them)."""
+    try:
+        text = json.dumps(payload, allow_nan=False)
+    except ValueError:
+        text = json.dumps(_finite(payload))
+    return text.replace("\\u0000", "\\ufffd")
+
+
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value

@@ -3,6 +3,7 @@ import math
 from odoo import api, fields, models
 
 from ..tools import insert_rows, parse_time
+from .arthexis_bridge_api import DATA_ERRORS
 
 ENERGY_REGISTER = "Energy.Active.Import.Register"
 ACTIVE_POWER = "Power.Active.Import"
@@ -102,7 +103,7 @@ class OcppMeterValue(models.Model):
                 rows += _sample_rows(bases[base_key], data["samples"], at)
                 # Applied samples live in ocpp.meter.value: the ledger need not copy them.
                 values.update(charger_id=charger_id, company_id=company_id, payload=None)
-            except (ValueError, TypeError, KeyError, AttributeError) as error:
+            except DATA_ERRORS as error:
                 Api._not_applied(values, error)
             records.append(values)
         self._insert(rows)

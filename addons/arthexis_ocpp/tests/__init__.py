@@ -23,3 +23,4 @@ from . import test_transfer_tokens
 from . import test_command_longpoll
 from . import test_card_scanned
 from . import test_browser
+from . import test_ingest_robustness
