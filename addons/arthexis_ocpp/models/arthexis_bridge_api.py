@@ -103,30 +103,41 @@ class ArthexisBridgeApi(models.AbstractModel):
         return [event["id"] for event in events]
 
     @api.model
+    def _in_savepoint(self, function, *args):
+        """``function(*args)`` in a savepoint: (its result, None), or (None, why) when
+        the data it was given made it fail, with all it did rolled back. A
+        concurrency error propagates: Odoo retries the whole call."""
+        try:
+            with self.env.cr.savepoint():
+                return function(*args), None
+        except psycopg2.Error as error:
+            if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+                raise
+            return None, (error.diag.message_primary or str(error)).strip()
+        except DATA_ERRORS as error:
+            return None, str(error)
+
+    @api.model
     def _together(self, ingest, events, node):
         """Apply events of one kind together (``ingest(events, node)``: their ledger
         values). Should the database refuse the batch (a number too large for its
-        column), apply them one at a time, so the bad one is kept with its error."""
+        column, a NUL character in a text), apply them one at a time, so the bad
+        one is kept with its error."""
         if not events:
             return []
-        try:
-            with self.env.cr.savepoint():
-                return ingest(events, node)
-        except (psycopg2.Error, *DATA_ERRORS) as error:
-            if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
-                raise  # Odoo retries the whole call
-            if len(events) == 1:
-                return [self._not_applied(self._ledger_values(events[0], node), error)]
+        records, why = self._in_savepoint(ingest, events, node)
+        if why is None:
+            return records
+        if len(events) == 1:
+            return [self._not_applied(self._ledger_values(events[0], node), why)]
         return [values for event in events for values in self._together(ingest, [event], node)]
 
     @api.model
-    def _not_applied(self, values, error):
+    def _not_applied(self, values, why):
         """The ledger values of an event that cannot be applied: kept, with why."""
-        if isinstance(error, psycopg2.Error):
-            error = (error.diag.message_primary or str(error)).strip()
         uid, kind = values["uid"], values["kind"]
-        _logger.warning("bridge event %s (%s) not applied: %s", uid, kind, error)
-        values.update(state="error", error=str(error))
+        _logger.warning("bridge event %s (%s) not applied: %s", uid, kind, why)
+        values.update(state="error", error=str(why))
         return values
 
     @api.model
@@ -322,30 +333,28 @@ class ArthexisBridgeApi(models.AbstractModel):
     def _apply(self, event, node):
         """Apply one event in its own savepoint; return the ledger values for it."""
         values = self._ledger_values(event, node)
-        try:
-            with self.env.cr.savepoint():
-                values["event_at"] = parse_time(event.get("at"))
-                handler = getattr(self, f"_ingest_{values['kind']}", None)
-                if handler is None:
-                    raise ValueError(f"unknown event kind {values['kind']!r}")
-                if values["kind"] in self._node_event_kinds():
-                    # About the node itself (its own reader), not a charger.
-                    handler(node, event.get("data") or {}, values["event_at"])
-                    applied = {"company_id": node.company_id.id}
-                else:
-                    charger = self._charger_for(event, node)
-                    charger.last_seen = max(filter(None, [charger.last_seen, values["event_at"]]))
-                    handler(charger, event.get("data") or {}, values["event_at"])
-                    applied = {"charger_id": charger.id, "company_id": charger.company_id.id}
-        # Whatever the savepoint created is gone (a new charger too): link nothing.
-        except DATA_ERRORS as error:
-            return self._not_applied(values, error)
-        except psycopg2.Error as error:
-            if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
-                raise  # Odoo retries the whole call
-            return self._not_applied(values, error)
+        applied, why = self._in_savepoint(self._apply_one, event, node, values)
+        if why is not None:
+            # Whatever the savepoint created is gone (a new charger too): link nothing.
+            return self._not_applied(values, why)
         values.update(applied)
         return values
+
+    @api.model
+    def _apply_one(self, event, node, values):
+        """Apply the event; return the records it belongs to, for its ledger row."""
+        values["event_at"] = parse_time(event.get("at"))
+        handler = getattr(self, f"_ingest_{values['kind']}", None)
+        if handler is None:
+            raise ValueError(f"unknown event kind {values['kind']!r}")
+        if values["kind"] in self._node_event_kinds():
+            # About the node itself (its own reader), not a charger.
+            handler(node, event.get("data") or {}, values["event_at"])
+            return {"company_id": node.company_id.id}
+        charger = self._charger_for(event, node)
+        charger.last_seen = max(filter(None, [charger.last_seen, values["event_at"]]))
+        handler(charger, event.get("data") or {}, values["event_at"])
+        return {"charger_id": charger.id, "company_id": charger.company_id.id}
 
     @api.model
     def _node_event_kinds(self):

@@ -1,3 +1,4 @@
+import json
 import logging
 import select
 import time
@@ -8,6 +9,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from .ocpp_command import BRIDGE_RESULTS, COMMAND_CHANNEL, FINAL_STATES
+from .ocpp_event import jsonb_text
 
 _logger = logging.getLogger(__name__)
 
@@ -161,20 +163,23 @@ class ArthexisBridgeApi(models.AbstractModel):
 
     @api.model
     def _settle(self, command, result):
-        """Apply one result in a savepoint: a hook that fails leaves the command failed."""
-        try:
-            with self.env.cr.savepoint():
-                command._apply_result(result["status"], result.get("response"), result.get("error"))
-        except (ValueError, TypeError, KeyError, ValidationError) as error:
-            _logger.warning("command %s: answer not applied: %s", command.id, error)
-            command.write(
-                {
-                    "state": "failed",
-                    "answered_at": fields.Datetime.now(),
-                    "response": result.get("response"),
-                    "error": self.env._("The answer could not be applied: %s", error),
-                }
-            )
+        """Apply one result in a savepoint: an answer that cannot be applied (nor even
+        stored as it is) leaves the command failed, with why."""
+        status, response = result["status"], result.get("response")
+        _done, why = self._in_savepoint(
+            command._apply_result, status, response, result.get("error")
+        )
+        if why is None:
+            return
+        _logger.warning("command %s: answer not applied: %s", command.id, why)
+        command.write(
+            {
+                "state": "failed",
+                "answered_at": fields.Datetime.now(),
+                "response": json.loads(jsonb_text(response)),
+                "error": self.env._("The answer could not be applied: %s", why),
+            }
+        )
 
     @api.model
     def _command_ids(self, ids):

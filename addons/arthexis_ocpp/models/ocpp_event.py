@@ -63,7 +63,7 @@ class OcppEvent(models.Model):
         for record in records:
             row = {column: record.get(column) or None for column in LEDGER_COLUMNS}
             if record.get("payload") is not None:
-                row["payload"] = _jsonb_text(record["payload"])
+                row["payload"] = jsonb_text(record["payload"])
             row.update(
                 create_uid=self.env.uid, write_uid=self.env.uid, create_date=now, write_date=now
             )
@@ -76,7 +76,7 @@ class OcppEvent(models.Model):
     ]
 
 
-def _jsonb_text(payload):
+def jsonb_text(payload):
     """The payload as text PostgreSQL's jsonb takes: it refuses \\u0000 and the
     non-numbers Infinity and NaN, which Python writes (JSON clients may send them)."""
     try:

@@ -1,5 +1,6 @@
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .command_common import CommandCase
 
@@ -268,3 +269,28 @@ class TestCommandAnswers(CommandCase):
             ],
             "a refused change is not noted",
         )
+
+    @mute_logger("odoo.addons.arthexis_ocpp.models.arthexis_bridge_api_commands", "odoo.sql_db")
+    def test_an_answer_that_cannot_be_applied_fails_its_command_only(self):
+        """A charger's answer is its own JSON: nothing in it may stop the bridge from
+        reporting the other answers (it would send the same batch for ever)."""
+        odd = [
+            {"configurationKey": [{"key": "HeartbeatInterval", "value": "6\x000"}]},
+            {"configurationKey": [{"key": ["not", "text"], "value": float("inf")}]},
+            {"configurationKey": "not a list", "status": float("nan")},
+        ]
+        commands = [self.queue("GetConfiguration", {}) for _answer in odd]
+        good = self.queue("ClearCache", {})
+        results = [
+            {"id": command.id, "status": "accepted", "response": response}
+            for command, response in zip(commands, odd, strict=True)
+        ]
+        results.append({"id": good.id, "status": "accepted", "response": {"status": "Accepted"}})
+        self.assertEqual(self.api.command_results(results), [r["id"] for r in results])
+        for command in commands:
+            command.invalidate_recordset()
+            self.assertIn(command.state, ("accepted", "rejected", "failed"))
+            self.assertTrue(command.answered_at)
+        self.assertEqual(commands[0].state, "failed")
+        self.assertIn("could not be applied", commands[0].error)
+        self.assertEqual(good.state, "accepted")
