@@ -38,8 +38,9 @@ _ISO_TIME = re.compile(
 
 def utc_timestamp(moment: datetime | None = None) -> str:
     """UTC time as ISO 8601 with milliseconds and Z: ``2026-11-22T20:00:00.123Z``."""
-    moment = (moment or datetime.now(UTC)).astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    moment = (moment or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    # isoformat, not strftime: "%Y" writes year 1 as "1", not "0001".
+    return moment.isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_time(text: str) -> datetime:

@@ -47,6 +47,9 @@ def test_timestamps_are_utc_with_milliseconds_and_z():
         ("2026-11-22T20:00:00.999999999Z", "2026-11-22T20:00:00.999Z"),
         ("2026-11-22T20:00Z", "2026-11-22T20:00:00.000Z"),
         ("2026-11-22 20:00:00", "2026-11-22T20:00:00.000Z"),  # no zone: UTC, as OCPP says
+        # Four-digit years at the ends of the range too (strftime wrote year 1 as "1").
+        ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000Z"),
+        ("9999-12-31T23:59:59.999999Z", "9999-12-31T23:59:59.999Z"),
     ],
 )
 def test_charger_times_are_normalized_to_utc_with_milliseconds_and_z(sent, normalized):

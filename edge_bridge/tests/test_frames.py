@@ -26,6 +26,13 @@ ANSWERED = [
     pytest.param(
         '[2,"abc","Heartbeat",{"n":' + "9" * 5000 + "}]", "FormationViolation", id="huge-number"
     ),
+    pytest.param(
+        # A surrogate in UTF-8 bytes is no UTF-8; json.loads took it, and the boot
+        # event could then never be stored (InternalError, "send it again", forever).
+        b'[2,"abc","BootNotification",{"chargePointVendor":"AB\xed\xa0\x80C","chargePointModel":"M"}]',
+        "FormationViolation",
+        id="binary-surrogate-bytes",
+    ),
     pytest.param([2, "abc", "Heartbeat", {}, "more"], "FormationViolation", id="extra-element"),
     pytest.param([2, "abc", "Heartbeat"], "ProtocolError", id="missing-payload"),
     pytest.param([2, "abc"], "ProtocolError", id="missing-action"),
@@ -59,6 +66,25 @@ ANSWERED = [
         [2, "abc", "StartTransaction", start(meterStart=2**64)],
         "TypeConstraintViolation",
         id="schema-over-64-bits",
+    ),
+    # 1.6's integers are 32 bits (xs:int), and XML-RPC carries no larger one to
+    # Odoo: answered, such an event would have blocked its sync lane for good.
+    pytest.param(
+        [2, "abc", "StartTransaction", start(meterStart=2**31)],
+        "TypeConstraintViolation",
+        id="schema-over-32-bits",
+    ),
+    pytest.param(
+        [2, "abc", "StatusNotification", STATUS | {"connectorId": -(2**31) - 1}],
+        "TypeConstraintViolation",
+        id="schema-under-32-bits",
+    ),
+    pytest.param(
+        # Parsed, but walking it for lone surrogates overflowed the stack and
+        # closed the charger's connection.
+        '[2,"abc","Heartbeat",{"x":' + "[" * 900 + '"\\ud800"' + "]" * 900 + "}]",
+        "FormationViolation",
+        id="deep-nesting-with-lone-surrogate",
     ),
     pytest.param(
         [2, "abc", "StartTransaction", start(meterStart=None)],
@@ -189,3 +215,12 @@ async def test_a_lone_surrogate_in_a_string_is_kept_as_u_fffd_and_the_outbox_liv
     assert [(e["charger"], e["kind"]) for e in stored] == [("CP-1", "boot"), ("CP-2", "heartbeat")]
     assert stored[0]["data"]["vendor"] == "AB\ufffdC"
     assert stored[0]["data"]["model"] == "\U0001f600 Terra"  # a whole pair is a character
+
+
+async def test_a_lone_surrogate_in_the_message_id_comes_back_as_the_charger_sent_it(bridge, url):
+    """The answer's id is the charger's key for it: it was answered with U+FFFD instead."""
+    async with connect(f"{url}/CP-1", subprotocols=["ocpp1.6"]) as websocket:
+        answer = await send_frame(websocket, '[2,"a\\ud800","Heartbeat",{}]')
+        assert answer[:2] == [3, "a\ud800"]
+        answer = await send_frame(websocket, '[2,"b\\udfff","Frobnicate",{"x":"\\ud800"}]')
+        assert answer[:3] == [4, "b\udfff", "NotImplemented"]

@@ -4,8 +4,10 @@ A frame is ``[2, id, action, payload]`` (CALL), ``[3, id, payload]`` (CALLRESULT
 or ``[4, id, code, description, details]`` (CALLERROR). A CALL's payload is
 checked against the official 1.6 JSON schema of its action (shipped with the
 ``ocpp`` package), with ``date-time`` formats read as real chargers write them
-and integers held to 64 bits. What is wrong gets the 1.6 error code for it;
-the frame itself is judged as if it had a schema too:
+and integers held to 32 bits, as 1.6's SOAP types (``xs:int``) and XML-RPC to
+Odoo hold them (a larger one, once answered, could never be delivered). What
+is wrong gets the 1.6 error code for it; the frame itself is judged as if it
+had a schema too:
 
 ==========================================  =============================
 problem                                     1.6 CALLERROR code
@@ -69,10 +71,11 @@ ACTIONS = frozenset(action.value for action in Action)
 # JSON may escape a lone UTF-16 surrogate ("\ud800"), which decodes to a code
 # point no UTF-8 text can hold: the outbox and Odoo would refuse the event.
 # Such a string takes U+FFFD in its place (a pair, as emoji come, is one
-# character already).
+# character already), but for the message id, which is only echoed back.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+_INT32 = (-(2**31), 2**31)  # xmlrpc.client refuses to send any other int
 
 # Lowest connectorId per action: rules the 1.6 text states and its schemas leave out.
 _MIN_CONNECTOR_ID = {"StartTransaction": 1, "MeterValues": 0, "StatusNotification": 0}
@@ -114,17 +117,32 @@ def _without_surrogates(value: Any) -> Any:
     return value
 
 
+def _frame_without_surrogates(frame: Any) -> Any:
+    if isinstance(frame, list) and len(frame) > 1:
+        # The message id goes back as the charger wrote it (escaped again in the
+        # answer's JSON): the charger matches its answer by it.
+        return [_without_surrogates(frame[0]), frame[1], *_without_surrogates(frame[2:])]
+    return _without_surrogates(frame)
+
+
 def parse(raw: str | bytes) -> Call | CallResult | CallError:
     """The message in a websocket frame; raises FrameError if it is not a valid one."""
     try:
+        if isinstance(raw, bytes):
+            # Strict: json.loads lets a surrogate written in UTF-8 bytes through.
+            raw = raw.decode("utf-8")
         frame = json.loads(raw)
     except (ValueError, RecursionError):  # bad JSON or UTF-8, huge numbers, deep nesting
         raise FrameError(
             FormationViolationError("the frame is not valid JSON"), _readable_call_id(raw)
         ) from None
-    escapes = _SURROGATE_ESCAPE if isinstance(raw, str) else _SURROGATE_ESCAPE_BYTES
-    if escapes.search(raw):  # rare: only then is the frame walked
-        frame = _without_surrogates(frame)
+    if _SURROGATE_ESCAPE.search(raw):  # rare: only then is the frame walked
+        try:
+            frame = _frame_without_surrogates(frame)
+        except RecursionError:  # nested about as deep as the JSON reader goes
+            raise FrameError(
+                FormationViolationError("the frame is nested too deeply"), _readable_call_id(raw)
+            ) from None
     if not isinstance(frame, list) or not frame:
         raise FrameError(FormationViolationError("the frame is not a JSON array [type, id, ...]"))
     type_id = frame[0]
@@ -218,14 +236,14 @@ def _schema_error(error: ValidationError) -> OCPPError:
     return kind(description, details={"property": where})
 
 
-def _is_int64(checker: Any, instance: Any) -> bool:
+def _is_int32(checker: Any, instance: Any) -> bool:
     return Draft4Validator.TYPE_CHECKER.is_type(instance, "integer") and (
-        -(2**63) <= instance < 2**63
+        _INT32[0] <= instance < _INT32[1]
     )
 
 
 _Validator = validators.extend(
-    Draft4Validator, type_checker=Draft4Validator.TYPE_CHECKER.redefine("integer", _is_int64)
+    Draft4Validator, type_checker=Draft4Validator.TYPE_CHECKER.redefine("integer", _is_int32)
 )
 _FORMATS = FormatChecker(formats=())
 _FORMATS.checks("date-time", raises=ValueError)(events.parse_time)
@@ -250,7 +268,6 @@ class _Unsupported(Exception):
 
 
 _IGNORED = frozenset({"$schema", "$id", "id", "title", "description"})
-_INT64 = (-(2**63), 2**63)
 
 
 def _compile(schema: dict[str, Any]) -> Callable[[Any], bool]:
@@ -307,7 +324,7 @@ def _compile(schema: dict[str, Any]) -> Callable[[Any], bool]:
 
 def _type_check(kind: Any) -> Callable[[Any], bool]:
     if kind == "integer":
-        return lambda value: type(value) is int and _INT64[0] <= value < _INT64[1]
+        return lambda value: type(value) is int and _INT32[0] <= value < _INT32[1]
     if kind == "number":
         return lambda value: type(value) is int or type(value) is float
     simple = {"string": str, "boolean": bool, "object": dict, "array": list}.get(kind)
