@@ -82,6 +82,9 @@ class OcppTransaction(models.Model):
 
     def _bill(self):
         """Price each session; one that cannot be priced stays completed and says why."""
+        # What the sessions' own write left pending (a meter_stop too large for its
+        # column) fails here, for the caller, not as a billing error below.
+        self.env.flush_all()
         for session in self:
             try:
                 with self.env.cr.savepoint():
