@@ -2,16 +2,14 @@
 no reader of its own, and tapped again stops it. Real Odoo, the bridge started by
 its CLI with the fake reader (a FIFO in its data directory), a simulated charger."""
 
-import asyncio
 import os
 import uuid
 
 import pytest
 
 from arthexis_bridge.simulator import SimulatedCharger
-from tests.e2e.conftest import LOGS
+from tests.e2e.conftest import LOGS, until
 from tests.harness.site import BridgeProcess
-from tests.harness.wait import wait_for
 
 KIOSK_CONNECTOR = 2
 
@@ -56,10 +54,6 @@ def sessions(odoo, cp_id):
         [("charger_id.charge_point_id", "=", cp_id)],
         fields=["id_tag", "state", "stop_reason", "connector_id"],
     )
-
-
-async def until(condition, within, what):
-    return await asyncio.to_thread(wait_for, condition, within, what)
 
 
 async def test_a_tap_starts_a_session_and_a_second_tap_stops_it(odoo, kiosk):
